@@ -1,0 +1,280 @@
+r"""Theorem 1 (NGD under Assumptions 1 and 2): as the paper states it, and as its own proof gives.
+
+NGD (eq. 4): w_{t+1} = w_t - gamma grad f(w_t) / ||grad f(w_t)||^beta, gamma = (2 mu eps)^(beta/rho) / (8(L0+L1)+1).
+
+Derivation (what the proof's ingredients give)
+----------------------------------------------
+Write G = ||grad f(w_t)||, Delta_t = f(w_t) - f*. Lemma 1 with w' = w_t, w = w_{t+1}:
+
+    Delta_{t+1} <= Delta_t - gamma G^(2-beta) [1 - (gamma/2)(L0 G^-beta + L1 G^(alpha-beta))].
+
+While Delta_t > eps, PL gives G^rho >= 2 mu Delta_t > 2 mu eps, so gamma G^-beta < 1/(8(L0+L1)+1).
+If G >= 1 then G^(alpha-beta) <= 1 **because alpha <= beta**, and G^-beta <= 1; if G < 1 then
+G^(alpha-beta) <= G^-beta. Hence gamma (L0 G^-beta + L1 G^(alpha-beta)) <= theta with
+
+    theta = (L0+L1) max(1, (2 mu eps)^(beta/rho)) / (8(L0+L1)+1)   (= (L0+L1)/(8(L0+L1)+1) < 1/8 when 2 mu eps <= 1)
+
+and kappa = 1 - theta/2 in (15/16, 1] when 2 mu eps <= 1. With PL again, G^(2-beta) >= (2 mu Delta_t)^q:
+
+    Delta_{t+1} <= Delta_t - a Delta_t^q,   q = (2-beta)/rho,   a = c gamma,   c = kappa (2 mu)^q.    (R)
+
+Solving (R) (mean-value bound on x^(1-q) between Delta_{t+1} and Delta_t):
+  * q > 1 (rho < 2-beta):  Delta_t <= (Delta_0^(1-q) + (q-1) a t)^(-1/(q-1))              (sublinear)
+  * q = 1 (rho = 2-beta):  Delta_t <= (1-a)^t Delta_0                                      (linear)
+  * q < 1 (rho > 2-beta):  Delta_t <= max(0, Delta_0^(1-q) - (1-q) a t)^(1/(1-q))          (finite time)
+each valid for every t up to the first t with Delta_t <= eps. T(eps) is the first t at which the
+right-hand side is <= eps. Conditions the derivation needs: alpha <= beta; Lemma 1 along every
+step, which eq. (2) gives directly and the segment/Hessian forms only with ||grad f(w')|| replaced
+by the max over the step; Assumptions 1 and 2 on a region containing the iterates (globally they
+force rho >= 2 - alpha, see theory.admissibility); theta < 2 (automatic when 2 mu eps <= 1).
+"""
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from theory import symbols as S
+from theory.admissibility import HYPOTHESES, admissible_forms
+from theory.asymptotics import order_in_inverse_eps
+from theory.numbers import InputError, ceil_int_or_mpf, in_closed, json_number, positive
+
+L0, L1, alpha, beta, rho, mu, eps, t, Delta0, gamma = (
+    S.L0, S.L1, S.alpha, S.beta, S.rho, S.mu, S.eps, S.t, S.Delta0, S.gamma,
+)
+T0 = sp.Symbol("T_0", positive=True)
+Delta_T0 = sp.Symbol("Delta_{T_0}", positive=True)
+
+GAMMA = (2 * mu * eps) ** (beta / rho) / (8 * (L0 + L1) + 1)
+Q = (2 - beta) / rho
+REGIMES = {
+    1: ("sublinear", sp.Lt(rho, 2 - beta)),
+    2: ("linear", sp.Eq(rho, 2 - beta)),
+    3: ("rho > 2 - beta", sp.Gt(rho, 2 - beta)),
+}
+
+
+@dataclass(frozen=True)
+class PaperTheorem1:
+    """Theorem 1 exactly as printed (Section 2). Rates and T are the contents of O(.) / Omega(.)."""
+
+    gamma = GAMMA
+    conditions = ("alpha <= beta <= 1", "regime 2: choose eps such that gamma < 2/mu")
+    rates = {
+        1: (rho / ((2 - beta - rho) * gamma * t)) ** (rho / (2 - rho - beta)),  # eq. (6)
+        2: (1 - gamma * mu / 2) ** t,  # eq. (7)
+        # eq. (8); the printed exponent "rho/(2-beta) t - T0" is read as (rho/(2-beta))^(t - T0).
+        3: (Delta_T0 / gamma ** (rho / (rho + beta - 2))) ** ((rho / (2 - beta)) ** (t - T0)),
+    }
+    T = {
+        1: (
+            (sp.And(2 - 2 * beta < rho, rho < 2 - beta), (1 / eps) ** (beta / rho), "O"),
+            (sp.And(0 < rho, rho <= 2 - 2 * beta), (1 / eps) ** ((2 - rho - beta) / rho), "O"),
+        ),
+        2: ((sp.true, (1 / eps) ** (beta / rho) * sp.log(1 / eps), "O"),),
+        3: ((sp.true, sp.log((1 / eps) ** (beta / (rho + beta - 2))), "Omega"),),
+    }
+    rate_shape = {1: "sublinear", 2: "linear", 3: "superlinear after T0"}
+
+
+@dataclass(frozen=True)
+class DerivedTheorem1:
+    """Theorem 1 re-derived from Lemma 1 and Assumption 2 (see the module docstring)."""
+
+    theta = (L0 + L1) * sp.Max(1, (2 * mu * eps) ** (beta / rho)) / (8 * (L0 + L1) + 1)
+    q = Q
+    conditions = (
+        "alpha <= beta (bounds L1 G^(alpha-beta) for G >= 1)",
+        "Lemma 1 along each step (eq. 2 literal; segment/Hessian forms need the max over the step)",
+        "Assumptions 1 and 2 hold on a region containing the iterates",
+        "theta < 2 (automatic when 2 mu eps <= 1)",
+        "bounds hold up to the first t with Delta_t <= eps",
+    )
+
+    @property
+    def kappa(self):
+        return 1 - self.theta / 2
+
+    @property
+    def c(self):
+        return self.kappa * (2 * mu) ** Q
+
+    def recursion(self, D, Dnext):
+        return sp.Le(Dnext, D - self.c * GAMMA * D**Q)
+
+    def bound(self, regime: int, q=None, a=None):
+        """Delta_t <= bound(t) in the given regime (q, a default to the symbolic q and c gamma)."""
+        q = Q if q is None else q
+        a = self.c * GAMMA if a is None else a
+        if regime == 1:
+            return (Delta0 ** (1 - q) + (q - 1) * a * t) ** (-1 / (q - 1))
+        if regime == 2:
+            return (1 - a) ** t * Delta0
+        return sp.Max(0, Delta0 ** (1 - q) - (1 - q) * a * t) ** (1 / (1 - q))
+
+    def T(self, regime: int, q=None, a=None):
+        """Real t at which bound(t) = eps (T(eps) is its ceiling; 0 if Delta0 <= eps)."""
+        q = Q if q is None else q
+        a = self.c * GAMMA if a is None else a
+        if regime == 1:
+            return (eps ** (1 - q) - Delta0 ** (1 - q)) / ((q - 1) * a)
+        if regime == 2:
+            return sp.log(Delta0 / eps) / -sp.log(1 - a)
+        return (Delta0 ** (1 - q) - eps ** (1 - q)) / ((1 - q) * a)
+
+
+PAPER = PaperTheorem1()
+DERIVED = DerivedTheorem1()
+
+
+def regime_of(beta_v, rho_v) -> int:
+    d = sp.nsimplify(rho_v) - (2 - sp.nsimplify(beta_v))
+    return 1 if d < 0 else (2 if d == 0 else 3)
+
+
+def _small_eps(expr):
+    """Asymptotic form as eps -> 0: max(1, (2 mu eps)^(beta/rho)) = 1 once eps <= 1/(2 mu)."""
+    return expr.replace(lambda e: isinstance(e, sp.Max), lambda e: sp.Integer(1))
+
+
+def symbolic_orders() -> dict:
+    """Per regime, the derived T exponent as a function of (beta, rho), computed by SymPy limits.
+
+    The sign of q - 1 is made explicit by writing q = 1 + s (regime 1) or q = 1 - s (regime 3)
+    with s > 0 (and beta > 0), so that SymPy can decide which term dominates; the exponent is then
+    mapped back with s = |q - 1|. In regime 2 the result holds on the line rho = 2 - beta.
+    """
+    s = sp.Symbol("s", positive=True)
+    b = sp.Symbol("b", positive=True)
+    A = sp.Symbol("A", positive=True)  # the eps-free factor of a = c gamma = A eps^(beta/rho)
+    out = {}
+    for k, qk, back in ((1, 1 + s, Q - 1), (2, sp.Integer(1), 0), (3, 1 - s, 1 - Q)):
+        a = _small_eps(DERIVED.kappa * (2 * mu) ** qk * GAMMA).subs(beta, b)
+        A_k = sp.powsimp(sp.expand_power_base(a * eps ** (-b / rho), force=True), force=True)
+        assert not A_k.has(eps), A_k
+        e, log = order_in_inverse_eps(DERIVED.T(k, q=qk, a=A * eps ** (b / rho)))
+        out[k] = (sp.simplify(e.subs(s, back).subs(b, beta)), log)
+    return out
+
+
+@dataclass
+class NGDPrediction:
+    inputs: dict
+    regime: int
+    q: sp.Expr
+    gamma: sp.Expr
+    kappa: sp.Expr
+    c: sp.Expr
+    T_exponent_paper: sp.Expr | None
+    T_log_factor_paper: bool | None
+    T_paper_statement: str
+    T_exponent_derived: sp.Expr
+    T_log_factor_derived: bool
+    T_derived: object | None
+    bound_derived: sp.Expr
+    rate_paper: sp.Expr
+    paper_agrees: bool
+    disagreement: str
+    admissible: dict
+    warnings: list = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "theorem": "Theorem 1 (NGD)",
+            "inputs": {k: json_number(v) if v is not None else None for k, v in self.inputs.items()},
+            "regime": self.regime,
+            "regime_name": REGIMES[self.regime][0],
+            "q": json_number(self.q),
+            "gamma": json_number(self.gamma),
+            "kappa": json_number(self.kappa),
+            "c": json_number(self.c),
+            "T_exponent_paper": json_number(self.T_exponent_paper),
+            "T_log_factor_paper": self.T_log_factor_paper,
+            "T_paper_statement": self.T_paper_statement,
+            "T_exponent_derived": json_number(self.T_exponent_derived),
+            "T_log_factor_derived": self.T_log_factor_derived,
+            "T_derived": json_number(self.T_derived),
+            "bound_derived": str(self.bound_derived),
+            "rate_paper": str(self.rate_paper),
+            "paper_agrees": self.paper_agrees,
+            "disagreement": self.disagreement,
+            "admissible": self.admissible,
+            "admissibility_hypotheses": HYPOTHESES,
+            "conditions_derived": list(DERIVED.conditions),
+            "warnings": self.warnings,
+        }
+
+
+def predict_ngd(L0_v, L1_v, alpha_v, beta_v, rho_v, mu_v, eps_v, delta0=None) -> NGDPrediction:
+    """Theorem 1's prediction for given constants, both as printed and as derived."""
+    a_ = in_closed("alpha", alpha_v, 0, 1)
+    b_ = in_closed("beta", beta_v, a_, 1, lo_name="alpha")
+    vals = {
+        L0: positive("L0", L0_v), L1: positive("L1", L1_v), alpha: a_, beta: b_,
+        rho: positive("rho", rho_v), mu: positive("mu", mu_v), eps: positive("eps", eps_v),
+    }
+    d0 = positive("delta0", delta0) if delta0 is not None else None
+    k = regime_of(b_, vals[rho])
+    q = sp.nsimplify(Q.subs(vals))
+    gam = GAMMA.subs(vals)
+    warnings = []
+    theta = DERIVED.theta.subs(vals)
+    if theta >= 2:
+        raise InputError(f"eps is too large for the derivation: theta = {sp.N(theta, 6)} must be < 2")
+    if 2 * vals[mu] * vals[eps] > 1:
+        warnings.append("2*mu*eps > 1: kappa uses the general theta; the printed gamma is not small")
+    if not admissible_forms(a_, vals[rho])["segment"] and not admissible_forms(a_, vals[rho])["literal"]:
+        warnings.append(
+            "no non-constant function satisfies Assumptions 1 and 2 globally with these (alpha, rho) "
+            f"({HYPOTHESES}); the prediction applies only to constants certified on a region"
+        )
+
+    # Derived order: substitute every constant except eps, then let SymPy take the limit.
+    consts = {s_: v for s_, v in vals.items() if s_ is not eps}
+    a_eps = (DERIVED.c * GAMMA).subs(consts)
+    T_eps = _small_eps(DERIVED.T(k, q=q, a=a_eps)).subs(Delta0, 1)
+    e_der, log_der = order_in_inverse_eps(T_eps)
+
+    # Paper's order, from the printed O(.) contents.
+    stmt = [(cond.subs(vals), expr, kind) for cond, expr, kind in PAPER.T[k]]
+    cond, expr, kind = next(s_ for s_ in stmt if bool(s_[0]))
+    paper_txt = f"T = {kind}({sp.sstr(expr.subs(consts))})" + (" iterations after some T0" if k == 3 else "")
+    if k == 3:
+        e_pap, log_pap = None, None
+    else:
+        e_pap, log_pap = order_in_inverse_eps(expr.subs(consts))
+    rate_paper = PAPER.rates[k].subs(consts).subs(gamma, gam)
+    if k == 3:
+        agrees = False
+        why = ("paper: superlinear after an unspecified T0 and T = Omega(log) iterations after T0; "
+               f"derived: finite-time descent with T = O(eps^-{e_der}) (the shrinking gamma dominates)")
+    elif sp.simplify(e_pap - e_der) == 0 and log_pap == log_der:
+        agrees, why = True, ""
+    else:
+        agrees = False
+        why = (f"paper: T = O(eps^-{e_pap}{' log' if log_pap else ''}); derived: T = "
+               f"O(eps^-{e_der}{' log' if log_der else ''}); the paper omits the eps-dependence of gamma")
+    if k == 2 and not gam < 2 / vals[mu]:
+        warnings.append("regime 2: the paper's condition gamma < 2/mu fails for this eps")
+
+    a_num = a_eps.subs(eps, vals[eps])
+    if k == 2 and a_num >= 1:
+        warnings.append("regime 2: a = c*gamma >= 1, the recursion gives Delta_1 <= 0 (constants inconsistent)")
+    T_val = None
+    bound = DERIVED.bound(k, q=q, a=a_num)
+    if d0 is not None:
+        bound = bound.subs(Delta0, d0)
+        if d0 <= vals[eps]:
+            T_val = 0
+        elif k == 2 and a_num >= 1:
+            T_val = 1
+        else:
+            T_val = ceil_int_or_mpf(DERIVED.T(k, q=q, a=a_num).subs({Delta0: d0, eps: vals[eps]}))
+    return NGDPrediction(
+        inputs={"L0": vals[L0], "L1": vals[L1], "alpha": a_, "beta": b_, "rho": vals[rho],
+                "mu": vals[mu], "eps": vals[eps], "delta0": d0},
+        regime=k, q=q, gamma=gam, kappa=DERIVED.kappa.subs(vals), c=DERIVED.c.subs(vals),
+        T_exponent_paper=e_pap, T_log_factor_paper=log_pap, T_paper_statement=paper_txt,
+        T_exponent_derived=e_der, T_log_factor_derived=log_der, T_derived=T_val,
+        bound_derived=bound, rate_paper=rate_paper, paper_agrees=agrees, disagreement=why,
+        admissible=admissible_forms(a_, vals[rho]), warnings=warnings,
+    )

@@ -1,0 +1,39 @@
+"""The one table of SymPy symbols. Substitute by these Symbol objects, never by name strings.
+
+A symbol created with assumptions (``positive=True``) is a different object from ``Symbol("L0")``,
+so ``expr.subs({"L0": 3})`` can silently do nothing; ``expr.subs({L0: 3})`` cannot.
+"""
+
+import sympy as sp
+
+L0 = sp.Symbol("L_0", positive=True)
+L1 = sp.Symbol("L_1", positive=True)
+alpha = sp.Symbol("alpha", nonnegative=True)
+beta = sp.Symbol("beta", nonnegative=True)
+rho = sp.Symbol("rho", positive=True)
+mu = sp.Symbol("mu", positive=True)
+gamma = sp.Symbol("gamma", positive=True)
+eps = sp.Symbol("epsilon", positive=True)
+t = sp.Symbol("t", nonnegative=True)
+Delta0 = sp.Symbol("Delta_0", positive=True)
+tau1 = sp.Symbol("tau_1", positive=True)
+tau2 = sp.Symbol("tau_2", positive=True)
+delta = sp.Symbol("delta", positive=True)
+B = sp.Symbol("B", positive=True)
+B_prime = sp.Symbol("B'", positive=True)
+
+# Norms that appear in the assumptions' inequalities (placeholders, one per quantity).
+grad_w = sp.Symbol("g_w", nonnegative=True)  # ||grad f(w)||
+grad_wp = sp.Symbol("g_w'", nonnegative=True)  # ||grad f(w')||
+grad_max = sp.Symbol("g_max", nonnegative=True)  # max ||grad f|| over the segment [w, w']
+grad_diff = sp.Symbol("g_diff", nonnegative=True)  # ||grad f(w) - grad f(w')||
+dist = sp.Symbol("r", nonnegative=True)  # ||w - w'||
+hess = sp.Symbol("H", nonnegative=True)  # ||Hess f(w)|| (operator norm)
+gap = sp.Symbol("Delta", nonnegative=True)  # f(w) - f*
+noise = sp.Symbol("e_xi", nonnegative=True)  # ||grad f_xi(w) - grad F(w)||
+
+TABLE = {
+    s.name: s
+    for s in (L0, L1, alpha, beta, rho, mu, gamma, eps, t, Delta0, tau1, tau2, delta, B, B_prime)
+}
+"""Theorem constants by printed name (for display and parsing; substitution still uses the objects)."""
