@@ -56,7 +56,7 @@ def test_cosh_has_rho_one_alpha_one():
     assert admissible_forms(1, 1)["hessian"]
 
 
-@given(st.fractions(0, 1), st.fractions(0, 4))
+@given(st.fractions(0, 1, max_denominator=20), st.fractions(0, 4, max_denominator=20))
 def test_region_shape(alpha, rho):
     forms = admissible_forms(alpha, rho)
     assert forms["literal"] == (rho == 2)

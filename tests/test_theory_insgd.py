@@ -61,7 +61,8 @@ def test_min_eps_inverts_T():
         assert predict_insgd(*args, e * (1 - 1e-6)).T > budget
 
 
-@given(st.fractions(Fraction(1, 10), 10), st.fractions(Fraction(1, 10), 3), st.fractions(Fraction(1, 20), 1))
+@given(st.fractions(Fraction(1, 10), 10, max_denominator=20), st.fractions(Fraction(1, 10), 3, max_denominator=20),
+       st.fractions(Fraction(1, 20), 1, max_denominator=20))
 def test_T_decreases_with_eps(L, tau, beta):
     Ts = [predict_insgd(L, L, tau, tau, beta, 1, Fraction(1, 10**k)).T for k in (1, 2, 3)]
     assert Ts[0] <= Ts[1] <= Ts[2]

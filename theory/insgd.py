@@ -35,6 +35,9 @@ TERMS = (
     640 * L1 / eps ** (2 - beta),
     (64 * (L0 + L1) + 128 * L1 * (3 * tau2 / tau1) ** beta) / eps**2,
 )
+# term_i = c_i / eps^k_i: the degrees, checked symbolically (k = -eps d/d eps log term, free of eps).
+TERM_DEGREES = tuple(sp.simplify(-eps * sp.diff(sp.log(term), eps)) for term in TERMS)
+assert not any(k.has(eps) for k in TERM_DEGREES)
 T_BOUND = LAMBDA * sp.Max(*TERMS)  # (16): T must be >= this
 GAMMA = sp.Min(1 / (4 * L0), 1 / (4 * L1), 1 / sp.sqrt(Tsym), 1 / (8 * L1 * (3 * tau2 / tau1) ** beta))
 B_EXPR = 2 * tau1**2
@@ -45,6 +48,11 @@ PRECONDITIONS = (
     "beta > 0 (h_t uses (4 L1 gamma)^(1/beta))",
     "Lemma 2 holds surely (it holds with probability >= 3/4 by Chebyshev)",
 )
+
+
+def _floats(vals, digits=60):
+    """60-digit floats for evaluation: exact rational powers of large rationals make SymPy factor integers."""
+    return {k: sp.Float(sp.N(v, digits), digits) for k, v in vals.items()}
 
 
 def _mp(expr, dps=50):
@@ -99,8 +107,9 @@ def predict_insgd(L0_v, L1_v, tau1_v, tau2_v, beta_v, delta0_v, eps_v, alpha_v=N
     vals, a = _values(L0_v, L1_v, tau1_v, tau2_v, beta_v, delta0_v, alpha_v)
     e = positive("eps", eps_v)
     vals[eps] = e
-    terms = tuple(sp.nsimplify(term.subs(vals)) for term in TERMS)
-    lam = LAMBDA.subs(vals)
+    fv = _floats(vals)
+    terms = tuple(term.subs(fv) for term in TERMS)
+    lam = LAMBDA.subs(fv)
     mp_terms = [_mp(x) for x in terms]
     k = max(range(3), key=lambda i: mp_terms[i])
     T_real = _mp(lam) * mp_terms[k]
@@ -111,8 +120,8 @@ def predict_insgd(L0_v, L1_v, tau1_v, tau2_v, beta_v, delta0_v, eps_v, alpha_v=N
         T_int = int(T) if T < mpmath.mpf(2) ** 63 else T
         B_ = max(1, int(sp.ceiling(B_EXPR.subs(vals))))
         Bp = max(1, int(sp.ceiling(B_PRIME_EXPR.subs(vals))))
-        gam = min(_mp(1 / (4 * vals[L0])), _mp(1 / (4 * vals[L1])), 1 / mpmath.sqrt(T),
-                  _mp(1 / (8 * vals[L1] * (3 * vals[tau2] / vals[tau1]) ** vals[beta])))
+        gam = min(_mp(1 / (4 * fv[L0])), _mp(1 / (4 * fv[L1])), 1 / mpmath.sqrt(T),
+                  _mp(1 / (8 * fv[L1] * (3 * fv[tau2] / fv[tau1]) ** fv[beta])))
         samples = T * (B_ + Bp)
         samples = int(samples) if samples < mpmath.mpf(2) ** 63 else samples
     warnings = []
@@ -147,20 +156,13 @@ def min_eps(L0_v, L1_v, tau1_v, tau2_v, beta_v, delta0_v, iterations=None, sampl
         T = sp.floor(positive("iterations", iterations))
         if T < 1:
             raise InputError(f"iterations must be >= 1, got {iterations}")
-    lam = LAMBDA.subs(vals)
+    fv = _floats(vals)
+    lam = LAMBDA.subs(fv)
     cands = []
-    for term in TERMS:
-        expr = term.subs(vals)
-        c_i = sp.simplify(expr * eps ** _degree(expr))
-        cands.append((lam * c_i / T) ** (1 / _degree(expr)))
+    for term, k in zip(TERMS, TERM_DEGREES, strict=True):
+        c_i = sp.powsimp(term * eps**k).subs(fv)
+        cands.append((lam * c_i / T) ** (1 / k.subs(fv)))
     return sp.Max(*cands), int(T)
-
-
-def _degree(expr):
-    """k with expr = c / eps^k (c free of eps)."""
-    k = -sp.simplify(sp.diff(sp.log(expr), eps) * eps)
-    assert not k.has(eps), expr
-    return k
 
 
 def parse_optional(name, v):

@@ -29,6 +29,7 @@ by the max over the step; Assumptions 1 and 2 on a region containing the iterate
 force rho >= 2 - alpha, see theory.admissibility); theta < 2 (automatic when 2 mu eps <= 1).
 """
 
+import functools
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -42,6 +43,7 @@ L0, L1, alpha, beta, rho, mu, eps, t, Delta0, gamma = (
     S.L0, S.L1, S.alpha, S.beta, S.rho, S.mu, S.eps, S.t, S.Delta0, S.gamma,
 )
 T0 = sp.Symbol("T_0", positive=True)
+DIGITS = 50
 Delta_T0 = sp.Symbol("Delta_{T_0}", positive=True)
 
 GAMMA = (2 * mu * eps) ** (beta / rho) / (8 * (L0 + L1) + 1)
@@ -57,7 +59,7 @@ REGIMES = {
 class PaperTheorem1:
     """Theorem 1 exactly as printed (Section 2). Rates and T are the contents of O(.) / Omega(.)."""
 
-    gamma = GAMMA
+    step_size = GAMMA  # (named so that `gamma` below stays the symbol)
     conditions = ("alpha <= beta <= 1", "regime 2: choose eps such that gamma < 2/mu")
     rates = {
         1: (rho / ((2 - beta - rho) * gamma * t)) ** (rho / (2 - rho - beta)),  # eq. (6)
@@ -136,6 +138,7 @@ def _small_eps(expr):
     return expr.replace(lambda e: isinstance(e, sp.Max), lambda e: sp.Integer(1))
 
 
+@functools.cache
 def symbolic_orders() -> dict:
     """Per regime, the derived T exponent as a function of (beta, rho), computed by SymPy limits.
 
@@ -153,6 +156,31 @@ def symbolic_orders() -> dict:
         assert not A_k.has(eps), A_k
         e, log = order_in_inverse_eps(DERIVED.T(k, q=qk, a=A * eps ** (b / rho)))
         out[k] = (sp.simplify(e.subs(s, back).subs(b, beta)), log)
+    return out
+
+
+@functools.cache
+def paper_orders() -> dict:
+    """Exponent and log factor of each printed T = O(.) of Theorem 1, as functions of (beta, rho).
+
+    Keys (regime, case) follow PAPER.T; regime 3 has no O(eps^-e) statement (None). Computed once by
+    SymPy limits with the same reparametrization as `symbolic_orders`.
+    """
+    s = sp.Symbol("s", positive=True)
+    b = sp.Symbol("b", positive=True)
+    out = {}
+    for k, cases in PAPER.T.items():
+        for i, (_, expr, kind) in enumerate(cases):
+            if kind != "O":
+                out[(k, i)] = (None, None)
+                continue
+            if (k, i) == (1, 1):  # exponent (2 - rho - beta)/rho > 0 in this case: write it as s > 0
+                e, log = order_in_inverse_eps(expr.subs(beta, 2 - rho - s * rho))
+                e = e.subs(s, (2 - rho - beta) / rho)
+            else:
+                e, log = order_in_inverse_eps(expr.subs(beta, b))
+                e = e.subs(b, beta)
+            out[(k, i)] = (sp.simplify(e), log)
     return out
 
 
@@ -193,8 +221,8 @@ class NGDPrediction:
             "T_exponent_derived": json_number(self.T_exponent_derived),
             "T_log_factor_derived": self.T_log_factor_derived,
             "T_derived": json_number(self.T_derived),
-            "bound_derived": str(self.bound_derived),
-            "rate_paper": str(self.rate_paper),
+            "bound_derived": str(sp.N(self.bound_derived, 10)),
+            "rate_paper": str(sp.N(self.rate_paper, 10)),
             "paper_agrees": self.paper_agrees,
             "disagreement": self.disagreement,
             "admissible": self.admissible,
@@ -215,9 +243,12 @@ def predict_ngd(L0_v, L1_v, alpha_v, beta_v, rho_v, mu_v, eps_v, delta0=None) ->
     d0 = positive("delta0", delta0) if delta0 is not None else None
     k = regime_of(b_, vals[rho])
     q = sp.nsimplify(Q.subs(vals))
-    gam = GAMMA.subs(vals)
+    # Numbers are evaluated in 50-digit floats: exact rational powers of rationals with large terms make
+    # SymPy factor big integers. Decisions (regime, orders, agreement) stay exact.
+    fv = {s_: sp.Float(sp.N(v, DIGITS), DIGITS) for s_, v in vals.items()}
+    gam = GAMMA.subs(fv)
     warnings = []
-    theta = DERIVED.theta.subs(vals)
+    theta = DERIVED.theta.subs(fv)
     if theta >= 2:
         raise InputError(f"eps is too large for the derivation: theta = {sp.N(theta, 6)} must be < 2")
     if 2 * vals[mu] * vals[eps] > 1:
@@ -228,20 +259,16 @@ def predict_ngd(L0_v, L1_v, alpha_v, beta_v, rho_v, mu_v, eps_v, delta0=None) ->
             f"({HYPOTHESES}); the prediction applies only to constants certified on a region"
         )
 
-    # Derived order: substitute every constant except eps, then let SymPy take the limit.
-    consts = {s_: v for s_, v in vals.items() if s_ is not eps}
-    a_eps = (DERIVED.c * GAMMA).subs(consts)
-    T_eps = _small_eps(DERIVED.T(k, q=q, a=a_eps)).subs(Delta0, 1)
-    e_der, log_der = order_in_inverse_eps(T_eps)
-
-    # Paper's order, from the printed O(.) contents.
-    stmt = [(cond.subs(vals), expr, kind) for cond, expr, kind in PAPER.T[k]]
-    cond, expr, kind = next(s_ for s_ in stmt if bool(s_[0]))
+    # Orders: SymPy limits on the symbolic expressions (computed once), evaluated at these (beta, rho).
+    consts = {s_: v for s_, v in fv.items() if s_ is not eps}
+    br = {beta: b_, rho: vals[rho]}
+    e_der, log_der = symbolic_orders()[k]
+    e_der = sp.nsimplify(e_der.subs(br))
+    case = next(i for i, (cond, _, _) in enumerate(PAPER.T[k]) if bool(cond.subs(vals)))
+    _, expr, kind = PAPER.T[k][case]
     paper_txt = f"T = {kind}({sp.sstr(expr.subs(consts))})" + (" iterations after some T0" if k == 3 else "")
-    if k == 3:
-        e_pap, log_pap = None, None
-    else:
-        e_pap, log_pap = order_in_inverse_eps(expr.subs(consts))
+    e_pap, log_pap = paper_orders()[(k, case)]
+    e_pap = None if e_pap is None else sp.nsimplify(e_pap.subs(br))
     rate_paper = PAPER.rates[k].subs(consts).subs(gamma, gam)
     if k == 3:
         agrees = False
@@ -256,23 +283,24 @@ def predict_ngd(L0_v, L1_v, alpha_v, beta_v, rho_v, mu_v, eps_v, delta0=None) ->
     if k == 2 and not gam < 2 / vals[mu]:
         warnings.append("regime 2: the paper's condition gamma < 2/mu fails for this eps")
 
-    a_num = a_eps.subs(eps, vals[eps])
+    a_num = (DERIVED.c * GAMMA).subs(fv)
     if k == 2 and a_num >= 1:
         warnings.append("regime 2: a = c*gamma >= 1, the recursion gives Delta_1 <= 0 (constants inconsistent)")
     T_val = None
-    bound = DERIVED.bound(k, q=q, a=a_num)
+    bound = DERIVED.bound(k, q=sp.Float(q, DIGITS), a=a_num)
     if d0 is not None:
-        bound = bound.subs(Delta0, d0)
+        bound = bound.subs(Delta0, sp.Float(d0, DIGITS))
         if d0 <= vals[eps]:
             T_val = 0
         elif k == 2 and a_num >= 1:
             T_val = 1
         else:
-            T_val = ceil_int_or_mpf(DERIVED.T(k, q=q, a=a_num).subs({Delta0: d0, eps: vals[eps]}))
+            T_expr = DERIVED.T(k, q=sp.Float(q, DIGITS), a=a_num)
+            T_val = ceil_int_or_mpf(T_expr.subs({Delta0: sp.Float(d0, DIGITS), eps: fv[eps]}))
     return NGDPrediction(
         inputs={"L0": vals[L0], "L1": vals[L1], "alpha": a_, "beta": b_, "rho": vals[rho],
                 "mu": vals[mu], "eps": vals[eps], "delta0": d0},
-        regime=k, q=q, gamma=gam, kappa=DERIVED.kappa.subs(vals), c=DERIVED.c.subs(vals),
+        regime=k, q=q, gamma=gam, kappa=DERIVED.kappa.subs(fv), c=DERIVED.c.subs(fv),
         T_exponent_paper=e_pap, T_log_factor_paper=log_pap, T_paper_statement=paper_txt,
         T_exponent_derived=e_der, T_log_factor_derived=log_der, T_derived=T_val,
         bound_derived=bound, rate_paper=rate_paper, paper_agrees=agrees, disagreement=why,

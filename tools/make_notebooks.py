@@ -19,7 +19,8 @@ def write(name: str, cells: list[tuple[str, str]]) -> None:
 THEORY = [
     ("md", "# Theorem 1 and Theorem 2 as data\n\nWhat the paper states, what its own proof gives, and where "
            "they part. Everything below is computed by `theory/` (SymPy)."),
-    ("code", "import sympy as sp\nfrom theory import symbols as S\nfrom theory.ngd import DERIVED, PAPER, symbolic_orders, predict_ngd\n"
+    ("code", "import sympy as sp\nfrom theory import symbols as S\n"
+             "from theory.ngd import DERIVED, PAPER, symbolic_orders, predict_ngd\n"
              "from theory.insgd import predict_insgd, min_eps\nfrom theory.admissibility import admissible_forms"),
     ("md", "## The one-step recursion\nLemma 1 and Assumption 2 give $\\Delta_{t+1} \\le \\Delta_t - c\\gamma\\Delta_t^q$, "
            "$q = (2-\\beta)/\\rho$, with this $c$:"),
@@ -30,7 +31,8 @@ THEORY = [
            "$(2-\\rho)/\\rho$, their **sum**: the paper drops the $\\epsilon$-dependence of $\\gamma$."),
     ("code", "for beta, rho in [('1/2', '1'), ('1/4', '1'), ('0', '3/2'), ('1/2', '3/2'), ('2/3', '3/2')]:\n"
              "    p = predict_ngd(1, 1, 0, beta, rho, '1/10', '1e-3', delta0=1)\n"
-             "    print(f'beta={beta:>4} rho={rho:>4} regime={p.regime} paper={p.T_exponent_paper} derived={p.T_exponent_derived}'\n"
+             "    print(f'beta={beta:>4} rho={rho:>4} regime={p.regime} paper={p.T_exponent_paper}'\n"
+             "          f' derived={p.T_exponent_derived}'\n"
              "          f' log={p.T_log_factor_derived} agrees={p.paper_agrees}')"),
     ("md", "## Admissibility\nGlobally, the segment and Hessian forms force $2-\\alpha \\le \\rho \\le 2$, the literal "
            "form forces $\\rho = 2$ (proof in `theory/admissibility.py`). With $\\alpha \\le \\beta$ the sublinear "

@@ -5,6 +5,7 @@ Errors in user input print one line naming the parameter and the violated condit
 
 import argparse
 import json
+import os
 import sys
 
 import sympy as sp
@@ -54,7 +55,7 @@ def cmd_predict_ngd(args) -> int:
     print("\nDerived: Delta_{t+1} <= Delta_t - a Delta_t^q with a = c gamma; bound valid until Delta_t <= eps:")
     print(_fmt(sp.Le(sp.Symbol("Delta_t"), DERIVED.bound(k, q=q, a=a)), args.latex))
     print("\nwith these constants:")
-    print(_fmt(p.bound_derived, args.latex))
+    print(_fmt(sp.N(p.bound_derived, 8), args.latex))
     for w in j["warnings"]:
         print(f"warning: {w}")
     return 0
@@ -88,6 +89,114 @@ def cmd_predict_insgd(args) -> int:
     return 0
 
 
+def _kv(items, what):
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise InputError(f"{what} must look like key=value, got {item!r}")
+        k, v = item.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def _numbers(name, text):
+    from theory.numbers import parse_number
+
+    vals = [float(parse_number(name, x)) for x in str(text).split(",")]
+    return vals[0] if len(vals) == 1 else vals
+
+
+def _load_problem(args):
+    import numerics.finite_sums  # noqa: F401  (registers phase_retrieval and dro)
+    from numerics.problems import make_problem
+
+    return make_problem(args.problem, **_kv(args.param, "--param"))
+
+
+def cmd_run(args) -> int:
+    import numpy as np
+
+    from numerics.engine import run
+
+    problem = _load_problem(args)
+    hp = {k: _numbers(f"opt {k}", v) for k, v in _kv(args.opt, "--opt").items()}
+    if args.runs < 1:
+        raise InputError(f"runs must be >= 1, got {args.runs}")
+    seeds = np.arange(args.seed, args.seed + args.runs)
+    if args.w0 is not None:
+        w0 = np.atleast_1d(np.asarray(_numbers("w0", args.w0), float))
+        if w0.size == 1:
+            w0 = np.full(problem.dim, w0[0])
+        if w0.size != problem.dim:
+            raise InputError(f"w0 must be a scalar or {problem.dim} comma-separated numbers, got {w0.size}")
+    elif hasattr(problem, "initial_point"):
+        w0 = problem.initial_point(np.random.default_rng(args.seed), args.runs)
+    else:
+        w0 = np.ones(problem.dim)
+    noise = None
+    if args.noise is not None:
+        noise = _numbers("noise", args.noise)
+        if not isinstance(noise, list) or len(noise) != 2:
+            raise InputError(f"noise must be TAU1,TAU2, got {args.noise!r}")
+    trace = run(problem, args.optimizer, w0, args.iters, seeds, hp, noise=noise,
+                eps_gap=None if args.eps_gap is None else _numbers("eps-gap", args.eps_gap),
+                eps_grad=None if args.eps_grad is None else _numbers("eps-grad", args.eps_grad),
+                max_samples=args.max_samples, quiet=args.quiet or args.json)
+    if args.save:
+        trace.save(args.save, overwrite=args.force)
+    if args.json:
+        _print_json(trace.to_json())
+        return 0
+    print(f"{args.optimizer} on {problem.name} (dim {problem.dim}), {args.runs} run(s), {args.iters} iterations")
+    for r in range(args.runs):
+        status = "diverged" if trace.diverged[r] else f"stopped at t = {trace.stop_t[r]}"
+        print(f"  run {r} (seed {seeds[r]}): f - f* = {trace.gap[r, -1]:.6g}, ||grad F|| = {trace.grad_norm[r, -1]:.6g}, "
+              f"samples = {trace.samples[r, -1]}, {status}")
+    return 0
+
+
+def cmd_problems(args) -> int:
+    import numerics.finite_sums  # noqa: F401
+    from numerics.problems import PROBLEMS, make_problem
+
+    out = {}
+    for name, (_, spec, doc) in PROBLEMS.items():
+        entry = {"formula": doc, "parameters": {k: {"default": v[1], "type": v[2]} for k, v in spec.items()}}
+        if name != "dro":
+            entry.update(make_problem(name).describe())
+        out[name] = entry
+    if args.json:
+        _print_json(out)
+        return 0
+    for name, e in out.items():
+        params = ", ".join(f"{k}={v['default']}" for k, v in e["parameters"].items()) or "-"
+        print(f"{name}: {e['formula']}  [params: {params}]")
+        if e.get("constants", {}).get("status") == "estimated" or name == "dro":
+            print("    constants not certified (f* estimated); see the assumption auditor")
+        for c in e.get("constants", {}).get("smooth", []):
+            if c["kind"] == "Fails":
+                print(f"    A1 {c['form']:8s} fails ({c['region']}): {c['why']}")
+            else:
+                print(f"    A1 {c['form']:8s} L0={c['L0']:.4g} L1={c['L1']:.4g} alpha={c['alpha']:.4g} ({c['region']})")
+        for c in e.get("constants", {}).get("pl", []):
+            mus = ", ".join(f"mu({float(r):.4g})={m:.4g}" for r, m in c["mu_at"].items())
+            print(f"    A2 rho in [{c['rho_lo']:.4g}, {c['rho_hi']:.4g}] ({c['region']}) {mus}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from numerics.bench import bench_batching
+
+    res = bench_batching(runs=args.runs, iters=args.iters, sample=args.sample)
+    if args.json:
+        _print_json(res)
+    else:
+        print(f"batching: {res['runs']} NGD configurations x {res['iters']} iterations: batch {res['batch_s']:.3f} s, "
+              f"one after another {res['sequential_s']:.2f} s (from {res['sequential_sampled']} runs) -> "
+              f"speedup {res['batching_speedup']:.1f}x")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="insgd", description=(
         "Check the convergence theorems of 'Independently-Normalized SGD for Generalized-Smooth "
@@ -117,6 +226,39 @@ def build_parser() -> argparse.ArgumentParser:
     pi.add_argument("--json", action="store_true", help="print one JSON object")
     pi.add_argument("--latex", action="store_true", help="print formulas as LaTeX")
     pi.set_defaults(func=cmd_predict_insgd)
+
+    rn = sub.add_parser("run", help="run an optimizer on a problem (batched runs, JSON traces)",
+                        description="Run R seeded runs of an optimizer on a problem in one batch. Metrics are "
+                        "recorded at geometric checkpoints and at the last iteration.")
+    rn.add_argument("--problem", required=True, help="a name from `insgd problems`")
+    rn.add_argument("--param", action="append", metavar="K=V", help="problem parameter (repeatable), e.g. p=4")
+    rn.add_argument("--optimizer", required=True, help="gd, ngd, sgd, nsgd, clipped_sgd, insgd, nsgd_momentum, spider")
+    rn.add_argument("--opt", action="append", metavar="K=V",
+                    help="hyperparameter (repeatable), e.g. gamma=0.01, beta=2/3; a comma list gives one value per run")
+    rn.add_argument("--w0", help="initial point: a scalar (all coordinates) or a comma list")
+    rn.add_argument("--iters", required=True, type=int, help="iteration budget")
+    rn.add_argument("--seed", required=True, type=int, help="run k uses seed SEED + k")
+    rn.add_argument("--runs", type=int, default=1, help="number of runs R (default 1)")
+    rn.add_argument("--noise", metavar="TAU1,TAU2", help="wrap a deterministic problem in the synthetic oracle")
+    rn.add_argument("--eps-gap", help="stop a run when f - f* <= this")
+    rn.add_argument("--eps-grad", help="stop a run when ||grad F|| <= this")
+    rn.add_argument("--max-samples", type=int, help="stop a run after this many samples")
+    rn.add_argument("--save", metavar="PATH", help="write PATH.npz and PATH.json")
+    rn.add_argument("--force", action="store_true", help="overwrite an existing --save target")
+    rn.add_argument("--quiet", action="store_true", help="no progress bar")
+    rn.add_argument("--json", action="store_true", help="print one JSON object")
+    rn.set_defaults(func=cmd_run)
+
+    pb = sub.add_parser("problems", help="list problems with their parameters and certified constants")
+    pb.add_argument("--json", action="store_true")
+    pb.set_defaults(func=cmd_problems)
+
+    bn = sub.add_parser("bench", help="benchmarks (ratios measured in one run)")
+    bn.add_argument("--runs", type=int, default=64)
+    bn.add_argument("--iters", type=int, default=10_000)
+    bn.add_argument("--sample", type=int, default=8, help="sequential runs timed (the rest extrapolated)")
+    bn.add_argument("--json", action="store_true")
+    bn.set_defaults(func=cmd_bench)
     return ap
 
 
@@ -127,6 +269,9 @@ def main(argv=None) -> int:
     except InputError as e:
         print(f"insgd: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `insgd run ... --json | head`
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
 
 
 if __name__ == "__main__":

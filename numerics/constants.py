@@ -1,0 +1,84 @@
+"""Certified constants as data: what each problem guarantees, for which form, on which region."""
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Region:
+    """Where a certificate holds: all of R^d (radius None) or the ball ||w - center|| <= radius."""
+
+    radius: float | None = None
+    center: str = "minimizer"
+
+    def __str__(self):
+        return "global" if self.radius is None else f"ball(radius={self.radius:g} around the {self.center})"
+
+    @property
+    def is_global(self):
+        return self.radius is None
+
+
+GLOBAL = Region()
+
+
+@dataclass(frozen=True)
+class Smooth:
+    """Assumption 1 in one form holds with (L0, L1, alpha) on region. L0 = 0 means any L0 > 0 works."""
+
+    form: str
+    L0: float
+    L1: float
+    alpha: float
+    region: Region = GLOBAL
+    how: str = ""
+
+
+@dataclass(frozen=True)
+class Fails:
+    """The assumption fails on region, with the reason (and a witness where one is simple)."""
+
+    form: str
+    region: Region = GLOBAL
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class PL:
+    """Assumption 2 holds for rho in [rho_lo, rho_hi]; best_mu(rho) gives the largest mu (may be numeric)."""
+
+    rho_lo: float
+    rho_hi: float
+    region: Region = GLOBAL
+    how: str = ""
+    mu_at: dict = field(default_factory=dict)  # rho -> best mu, for the rhos the problem can certify
+
+
+@dataclass(frozen=True)
+class Constants:
+    smooth: tuple = ()
+    pl: tuple = ()
+    status: str = "certified"  # or "estimated" (numerical, not a proof)
+    note: str = ""
+
+    def smooth_for(self, form: str, region_radius=None):
+        """The tightest certificate for form whose region covers a ball of region_radius (None: global only)."""
+        best = None
+        for c in self.smooth:
+            if c.form != form or isinstance(c, Fails):
+                continue
+            covers = c.region.is_global or (region_radius is not None and c.region.radius >= region_radius)
+            if covers and (best is None or (c.alpha, c.L1 + c.L0) < (best.alpha, best.L1 + best.L0)):
+                best = c
+        return best
+
+    def to_json(self):
+        def enc(x):
+            d = asdict(x)
+            d["kind"] = type(x).__name__
+            d["region"] = str(x.region)
+            if "mu_at" in d:
+                d["mu_at"] = {str(k): v for k, v in d["mu_at"].items()}
+            return d
+
+        return {"status": self.status, "note": self.note, "smooth": [enc(c) for c in self.smooth],
+                "pl": [enc(c) for c in self.pl]}

@@ -1,0 +1,430 @@
+"""Test problems that carry their constants. Every array has a leading run axis: W has shape (R, d).
+
+Each problem knows f, grad f (and the Hessian where useful), f*, a minimizer, and `certify(radius)`:
+a record of its constants for each form of Assumption 1 and for Assumption 2, globally and, when
+radius is given, on the ball of that radius around the minimizer. The derivations are in the
+docstrings; tests check them on sampled points and pairs instead of trusting them.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize
+
+from numerics.constants import GLOBAL, PL, Constants, Fails, Region, Smooth
+from theory.numbers import InputError
+
+
+def _norm(W):
+    return np.sqrt(np.einsum("rd,rd->r", W, W))
+
+
+def _inf_ratio(fun, lo, hi, n=4000):
+    """inf of fun on [lo, hi] (log grid, then bounded refinement): a numerical, not certified, value."""
+    x = np.geomspace(lo, hi, n)
+    v = fun(x)
+    i = int(np.argmin(v))
+    a, b = x[max(i - 1, 0)], x[min(i + 1, n - 1)]
+    res = optimize.minimize_scalar(lambda s: float(fun(np.array([s]))[0]), bounds=(a, b), method="bounded",
+                                   options={"xatol": 1e-12})
+    return float(min(res.fun, v[i]))
+
+
+class Problem:
+    """Base class. Subclasses set name, dim, fstar, argmin and implement value/grad (batched)."""
+
+    name = "problem"
+    n_samples = None  # finite sums: the number of terms
+    fstar_status = "exact"
+
+    def value(self, W):
+        raise NotImplementedError
+
+    def grad(self, W):
+        raise NotImplementedError
+
+    def hess(self, W):
+        raise NotImplementedError(f"{self.name} has no Hessian")
+
+    def certify(self, radius=None) -> Constants:
+        raise NotImplementedError
+
+    def params(self) -> dict:
+        return {}
+
+    def describe(self) -> dict:
+        return {"name": self.name, "dim": self.dim, "params": self.params(), "fstar": self.fstar,
+                "fstar_status": self.fstar_status, "constants": self.certify().to_json()}
+
+
+@dataclass
+class Power(Problem):
+    r"""f(w) = ||w||^p on R^d, p >= 2: the extremal family (Theorem 1 is tight on it).
+
+    grad f = p ||w||^(p-2) w, ||grad f|| = p r^(p-1) (r = ||w||), ||Hess f|| = p(p-1) r^(p-2).
+    * Hessian form, global: r^(p-2) = (||grad f||/p)^alpha with alpha = (p-2)/(p-1), so
+      ||Hess f|| = L1 ||grad f||^alpha, L1 = (p-1) p^(1-alpha), L0 = 0 (any L0 > 0).
+    * Segment form, global: same constants (||Hess|| is increasing in ||grad||, so the integral along
+      the segment is bounded by the max of ||grad||^alpha over it).
+    * Literal form: p = 2 holds with L0 = 2; p > 2 fails globally (at w' = 0, eq. 2 needs
+      p r^(p-1) <= L0 r). On the ball r <= R: L0 = p(p-1) R^(p-2) (mean value theorem), alpha = 0.
+    * PL: ||grad f||^rho / (2 mu) >= r^p for all r only with rho = p/(p-1); best mu = p^rho / 2.
+      On the ball r <= R, every rho in (0, p/(p-1)] works with mu = p^rho R^((p-1)rho - p) / 2.
+    """
+
+    p: float = 4.0
+    dim: int = 1
+
+    def __post_init__(self):
+        if not (self.p >= 2):
+            raise InputError(f"p must satisfy p >= 2 for the power problem, got {self.p}")
+        if self.dim < 1:
+            raise InputError(f"dim must satisfy dim >= 1, got {self.dim}")
+        self.name, self.fstar, self.argmin = "power", 0.0, np.zeros(self.dim)
+
+    def params(self):
+        return {"p": self.p, "dim": self.dim}
+
+    def value(self, W):
+        return _norm(W) ** self.p
+
+    def grad(self, W):
+        r = _norm(W)
+        return (self.p * r ** (self.p - 2))[:, None] * W
+
+    def hess(self, W):
+        r = _norm(W)[:, None, None]
+        p, d = self.p, W.shape[1]
+        eye = np.eye(d)[None]
+        outer = np.einsum("ri,rj->rij", W, W)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            second = np.where(r > 0, p * (p - 2) * r ** (p - 4) * outer, 0.0)
+        return p * r ** (p - 2) * eye + second
+
+    def certify(self, radius=None):
+        p = self.p
+        a = (p - 2) / (p - 1)
+        L1 = (p - 1) * p ** (1 - a)
+        rho = p / (p - 1)
+        smooth = [Smooth("hessian", 0.0, L1, a, GLOBAL, "||Hess|| = L1 ||grad||^alpha exactly"),
+                  Smooth("segment", 0.0, L1, a, GLOBAL, "Hessian form, monotone in ||grad||")]
+        if p == 2:
+            smooth.append(Smooth("literal", 2.0, 0.0, 0.0, GLOBAL, "grad is 2-Lipschitz"))
+        else:
+            smooth.append(Fails("literal", GLOBAL, "at w' = 0 eq. (2) needs p r^(p-1) <= L0 r for all r"))
+        pl = [PL(rho, rho, GLOBAL, "||grad||^rho = p^rho r^p", {rho: p**rho / 2})]
+        if radius is not None:
+            R = Region(float(radius))
+            L0 = p * (p - 1) * radius ** (p - 2)
+            for form in ("literal", "segment", "hessian"):
+                smooth.append(Smooth(form, L0, 0.0, 0.0, R, "sup of ||Hess|| on the ball"))
+            mus = {r_: p**r_ * radius ** ((p - 1) * r_ - p) / 2 for r_ in (1.0, rho)}
+            pl.append(PL(0.0, rho, R, "mu = p^rho R^((p-1)rho - p)/2 for rho <= p/(p-1)", mus))
+        return Constants(tuple(smooth), tuple(pl))
+
+    def pl_mu(self, rho, radius=None):
+        p, top = self.p, self.p / (self.p - 1)
+        if radius is None:
+            return p**rho / 2 if math.isclose(rho, top) else None
+        return p**rho * radius ** ((p - 1) * rho - p) / 2 if rho <= top + 1e-15 else None
+
+
+@dataclass
+class PowerSum(Problem):
+    r"""f(w) = sum_i c_i |w_i|^(p_i), p_i >= 2: a separable sum of powers, different per coordinate.
+
+    ||Hess f|| = max_i c_i p_i (p_i - 1) |w_i|^(p_i-2) and |g_i| = c_i p_i |w_i|^(p_i-1) <= ||grad f||.
+    With alpha_i = (p_i-2)/(p_i-1) and K_i = c_i p_i (p_i-1) (c_i p_i)^(-alpha_i), H_ii = K_i |g_i|^alpha_i.
+    Hessian (and segment) form, global: alpha = max alpha_i, L1 = max K_i, and L0 = max K_i over
+    coordinates with alpha_i < alpha (x^a <= 1 + x^b for a < b).
+    PL, global: only when all p_i are equal (rho must equal p_i/(p_i-1) both as r -> 0 and r -> oo).
+    On the box |w_i| <= R: rho = min_i p_i/(p_i-1) and mu = min_i (c_i p_i)^rho R^((p_i-1)rho-p_i) / (2 d c_i)
+    (||g||^rho >= max_i |g_i|^rho >= mean_i |g_i|^rho).
+    """
+
+    ps: tuple = (2.0, 4.0)
+    weights: tuple = (1.0, 1.0)
+
+    def __post_init__(self):
+        self.ps, self.weights = tuple(map(float, self.ps)), tuple(map(float, self.weights))
+        if len(self.ps) != len(self.weights):
+            raise InputError(f"weights must have one entry per exponent in ps ({len(self.ps)}), got {len(self.weights)}")
+        if min(self.ps) < 2:
+            raise InputError(f"ps must satisfy p_i >= 2, got {self.ps}")
+        if min(self.weights) <= 0:
+            raise InputError(f"weights must be > 0, got {self.weights}")
+        self.name, self.dim, self.fstar = "power_sum", len(self.ps), 0.0
+        self.argmin = np.zeros(self.dim)
+        self._p, self._c = np.array(self.ps), np.array(self.weights)
+
+    def params(self):
+        return {"ps": list(self.ps), "weights": list(self.weights)}
+
+    def value(self, W):
+        return (self._c * np.abs(W) ** self._p).sum(axis=1)
+
+    def grad(self, W):
+        return self._c * self._p * np.abs(W) ** (self._p - 1) * np.sign(W)
+
+    def hess(self, W):
+        diag = self._c * self._p * (self._p - 1) * np.abs(W) ** (self._p - 2)
+        return np.einsum("ri,ij->rij", diag, np.eye(self.dim))
+
+    def certify(self, radius=None):
+        p, c = self._p, self._c
+        a_i = (p - 2) / (p - 1)
+        K = c * p * (p - 1) * (c * p) ** (-a_i)
+        a = float(a_i.max())
+        lower = a_i < a
+        L0 = float(K[lower].max()) if lower.any() else 0.0
+        smooth = [Smooth("hessian", L0, float(K.max()), a, GLOBAL, "per coordinate H_ii = K_i |g_i|^alpha_i"),
+                  Smooth("segment", L0, float(K.max()), a, GLOBAL, "Hessian form, monotone per coordinate")]
+        if np.all(p == 2):
+            smooth.append(Smooth("literal", float((2 * c).max()), 0.0, 0.0, GLOBAL, "linear gradient"))
+        else:
+            smooth.append(Fails("literal", GLOBAL, "at w' = 0 eq. (2) needs |g_i| <= L0 |w_i| for all w"))
+        pl = []
+        rho = float((p / (p - 1)).min())
+        if np.all(p == p[0]):
+            pl.append(PL(rho, rho, GLOBAL, "equal exponents", {rho: float(((c * p) ** rho / c).min() / (2 * self.dim))}))
+        if radius is not None:
+            R = Region(float(radius))
+            Lb = float((c * p * (p - 1) * radius ** (p - 2)).max())
+            smooth += [Smooth(f, Lb, 0.0, 0.0, R, "sup of ||Hess|| on the box") for f in ("literal", "segment", "hessian")]
+            mu = float(((c * p) ** rho * radius ** ((p - 1) * rho - p) / c).min() / (2 * self.dim))
+            pl.append(PL(0.0, rho, R, "box |w_i| <= R", {rho: mu}))
+        return Constants(tuple(smooth), tuple(pl), note="PL fails globally unless all exponents agree" if not pl else "")
+
+
+@dataclass
+class Quadratic(Problem):
+    """f(w) = 1/2 sum_i lambda_i w_i^2, lambda = linspace(1, cond, dim).
+
+    Gradient lambda_max-Lipschitz: every form holds globally with L0 = lambda_max, L1 = 0 (any L1 > 0),
+    any alpha. PL: ||grad||^2 = sum lambda_i^2 w_i^2 >= 2 lambda_min f, so rho = 2 with mu = lambda_min, and
+    only rho = 2 globally (rho < 2 fails as w -> oo, rho > 2 as w -> 0).
+    """
+
+    dim: int = 1
+    cond: float = 1.0
+
+    def __post_init__(self):
+        if self.dim < 1:
+            raise InputError(f"dim must satisfy dim >= 1, got {self.dim}")
+        if not self.cond >= 1:
+            raise InputError(f"cond must satisfy cond >= 1, got {self.cond}")
+        self.name, self.fstar, self.argmin = "quadratic", 0.0, np.zeros(self.dim)
+        self.lam = np.linspace(1.0, self.cond, self.dim)
+
+    def params(self):
+        return {"dim": self.dim, "cond": self.cond}
+
+    def value(self, W):
+        return 0.5 * (self.lam * W * W).sum(axis=1)
+
+    def grad(self, W):
+        return self.lam * W
+
+    def hess(self, W):
+        return np.broadcast_to(np.diag(self.lam), (W.shape[0], self.dim, self.dim)).copy()
+
+    def certify(self, radius=None):
+        L = float(self.lam.max())
+        smooth = tuple(Smooth(f, L, 0.0, 0.0, GLOBAL, "constant Hessian") for f in ("literal", "segment", "hessian"))
+        return Constants(smooth, (PL(2.0, 2.0, GLOBAL, "mu = lambda_min", {2.0: float(self.lam.min())}),))
+
+
+@dataclass
+class Cosh(Problem):
+    """f(w) = sum_i (cosh w_i - 1).
+
+    Hessian diag(cosh w_i); cosh x <= 1 + |sinh x| (their difference is e^-|x| - 1 <= 0... precisely
+    cosh x - |sinh x| = e^-|x| <= 1), so ||Hess|| <= 1 + ||grad||: Hessian and segment forms, global,
+    L0 = L1 = 1, alpha = 1. Literal fails globally (at w' = 0: |sinh w| <= L0 |w| fails); on the ball
+    radius R it holds with L0 = cosh R. PL: rho in [1, 2]; rho = 2: sinh^2 = (cosh-1)(cosh+1) >= 2(cosh-1)
+    gives mu = 1; rho = 1: |sinh| >= cosh - 1 and ||g||_2 >= ||g||_1/sqrt(d) give mu = 1/(2 sqrt d).
+    """
+
+    dim: int = 1
+
+    def __post_init__(self):
+        if self.dim < 1:
+            raise InputError(f"dim must satisfy dim >= 1, got {self.dim}")
+        self.name, self.fstar, self.argmin = "cosh", 0.0, np.zeros(self.dim)
+
+    def params(self):
+        return {"dim": self.dim}
+
+    def value(self, W):
+        return (np.cosh(W) - 1).sum(axis=1)
+
+    def grad(self, W):
+        return np.sinh(W)
+
+    def hess(self, W):
+        return np.einsum("ri,ij->rij", np.cosh(W), np.eye(self.dim))
+
+    def certify(self, radius=None):
+        smooth = [Smooth("hessian", 1.0, 1.0, 1.0, GLOBAL, "cosh <= 1 + |sinh|"),
+                  Smooth("segment", 1.0, 1.0, 1.0, GLOBAL, "from the Hessian form"),
+                  Fails("literal", GLOBAL, "at w' = 0: |sinh w| <= L0 |w| fails as |w| -> oo")]
+        if radius is not None:
+            smooth.append(Smooth("literal", math.cosh(radius), 0.0, 0.0, Region(float(radius)), "sup cosh on the ball"))
+        pl = (PL(1.0, 2.0, GLOBAL, "rho = 1 and rho = 2 in closed form", {1.0: 0.5 / math.sqrt(self.dim), 2.0: 1.0}),)
+        return Constants(tuple(smooth), pl)
+
+
+class _OneDim(Problem):
+    dim = 1
+
+    def value(self, W):
+        return self._f(W[:, 0])
+
+    def grad(self, W):
+        return self._df(W[:, 0])[:, None]
+
+    def hess(self, W):
+        return self._d2f(W[:, 0])[:, None, None]
+
+
+class PaperExample1(_OneDim):
+    r"""The paper's 'sigmoid-like' example after Assumption 2: f(w) = 1/2 w^2 (exp(w^2) - 1) + 1/2 w^2.
+
+    f' = w e^(w^2) (1 + w^2), f'' = e^(w^2) (1 + 5 w^2 + 2 w^4), 2f = w^2 e^(w^2), f* = 0 at 0.
+    * Assumption 1 fails globally in every form: f''/(1 + |f'|) ~ 2|w| -> oo, so no (L0, L1, alpha <= 1).
+      On the ball |w| <= R all forms hold with L0 = f''(R), alpha = 0.
+    * PL: |f'|^rho / (2f) = |w|^(rho-2) e^((rho-1) w^2) (1 + w^2)^rho; bounded below iff 1 <= rho <= 2.
+      rho = 1: (1 + w^2)/|w| >= 2, best mu = 2 (the paper claims mu = 0.1: true, not tight).
+      rho = 2: e^(w^2)(1 + w^2)^2 >= 1, best mu = 1.
+    """
+
+    name, fstar, argmin = "paper_example1", 0.0, np.zeros(1)
+
+    @staticmethod
+    def _f(w):
+        return 0.5 * w**2 * np.expm1(w**2) + 0.5 * w**2
+
+    @staticmethod
+    def _df(w):
+        return w * np.exp(w**2) * (1 + w**2)
+
+    @staticmethod
+    def _d2f(w):
+        return np.exp(w**2) * (1 + 5 * w**2 + 2 * w**4)
+
+    def certify(self, radius=None):
+        why = "f''/(1+|f'|) ~ 2|w| is unbounded"
+        smooth = [Fails(f, GLOBAL, why) for f in ("literal", "segment", "hessian")]
+        if radius is not None:
+            L0 = float(self._d2f(np.array([radius]))[0])
+            smooth += [Smooth(f, L0, 0.0, 0.0, Region(float(radius)), "f'' increasing in |w|") for f in
+                       ("literal", "segment", "hessian")]
+        return Constants(tuple(smooth), (PL(1.0, 2.0, GLOBAL, "closed forms at rho = 1, 2", {1.0: 2.0, 2.0: 1.0}),))
+
+    def pl_mu(self, rho):
+        """Best mu for rho in [1, 2] (numerical infimum over w > 0 for rho strictly between)."""
+        if not 1 <= rho <= 2:
+            return None
+        return _inf_ratio(lambda w: w ** (rho - 2) * np.exp((rho - 1) * w**2) * (1 + w**2) ** rho, 1e-6, 6.0)
+
+
+class PaperExample2(_OneDim):
+    r"""The paper's polynomial example: f(w) = w + 1/2 w^2 + w^4.
+
+    f' = 1 + w + 4 w^3 (strictly increasing: f'' = 1 + 12 w^2 > 0), unique stationary point w* = -1/2,
+    f* = -5/16. Hessian form: f'' ~ 12 w^2 and |f'| ~ 4|w|^3 give alpha = 2/3, L1 = 12/4^(2/3) ~ 4.762;
+    L0 = sup_w (f'' - L1 |f'|^(2/3)) (numerical; >= f''(w*) = 4). Literal fails globally (at w' = w*,
+    |f'(w)| ~ 4|w|^3 is not O(|w|)). PL: f - f* ~ 2 (w - w*)^2 near w* forces rho <= 2, and
+    f ~ w^4, |f'| ~ 4|w|^3 force rho >= 4/3: rho in [4/3, 2]. The paper's rho = 3 fails near w*.
+    """
+
+    name, fstar, argmin = "paper_example2", -5.0 / 16.0, np.array([-0.5])
+
+    @staticmethod
+    def _f(w):
+        return w + 0.5 * w**2 + w**4
+
+    @staticmethod
+    def _df(w):
+        return 1 + w + 4 * w**3
+
+    @staticmethod
+    def _d2f(w):
+        return 1 + 12 * w**2
+
+    L1_HESS = 12 / 4 ** (2 / 3)
+
+    def hessian_L0(self):
+        g = lambda w: self._d2f(w) - self.L1_HESS * np.abs(self._df(w)) ** (2 / 3)  # noqa: E731
+        w = np.linspace(-50, 50, 200001)
+        i = int(np.argmax(g(w)))
+        res = optimize.minimize_scalar(lambda s: -g(np.array([s]))[0], bounds=(w[i - 1], w[i + 1]), method="bounded",
+                                       options={"xatol": 1e-13})
+        return float(max(-res.fun, g(w).max())) * (1 + 1e-9)
+
+    def certify(self, radius=None):
+        L0 = self.hessian_L0()
+        smooth = [Smooth("hessian", L0, self.L1_HESS, 2 / 3, GLOBAL, "numerical sup for L0 (tail: f'' - L1|f'|^(2/3) -> -1)"),
+                  Smooth("segment", L0, self.L1_HESS, 2 / 3, GLOBAL, "from the Hessian form"),
+                  Fails("literal", GLOBAL, "at w' = w*: |f'(w)| ~ 4|w|^3 is not bounded by L0 |w - w*|")]
+        pl = (PL(4 / 3, 2.0, GLOBAL, "numerical best mu", {}),)
+        return Constants(tuple(smooth), pl, status="certified (L0 numerical)")
+
+    def pl_mu(self, rho):
+        if not 4 / 3 - 1e-12 <= rho <= 2:
+            return None
+        fs = self.fstar
+
+        def ratio(u):  # u = |w - w*| on both sides
+            vals = []
+            for s in (-1, 1):
+                w = -0.5 + s * u
+                vals.append(np.abs(self._df(w)) ** rho / (2 * (self._f(w) - fs)))
+            return np.minimum(*vals)
+
+        return _inf_ratio(ratio, 1e-4, 1e3)
+
+
+PROBLEMS = {}
+
+
+def register(name, factory, params, doc):
+    PROBLEMS[name] = (factory, params, doc)
+
+
+def make_problem(name: str, **params) -> Problem:
+    """Build a registered problem from keyword parameters (strings are converted by the spec)."""
+    if name not in PROBLEMS:
+        raise InputError(f"problem must be one of {', '.join(sorted(PROBLEMS))}, got {name!r}")
+    factory, spec, _ = PROBLEMS[name]
+    kwargs = {}
+    for k, v in params.items():
+        if k not in spec:
+            raise InputError(f"param {k!r} is not a parameter of {name} (parameters: {', '.join(spec) or 'none'})")
+        conv = spec[k][0]
+        try:
+            kwargs[k] = conv(v) if isinstance(v, str) else v
+        except (TypeError, ValueError):
+            raise InputError(f"param {k} of {name} must be {spec[k][2]}, got {v!r}") from None
+    return factory(**kwargs)
+
+
+def _floats(s):
+    return tuple(float(x) for x in str(s).split(","))
+
+
+def _num(s):
+    from theory.numbers import parse_number
+    return float(parse_number("value", s))
+
+
+register("power", Power, {"p": (_num, 4.0, "a number >= 2"), "dim": (int, 1, "an integer >= 1")}, "||w||^p")
+register("power_sum", PowerSum, {"ps": (_floats, (2.0, 4.0), "a comma list of numbers >= 2"),
+                                 "weights": (_floats, (1.0, 1.0), "a comma list of positive numbers")},
+         "sum_i c_i |w_i|^p_i")
+register("quadratic", Quadratic, {"dim": (int, 1, "an integer >= 1"), "cond": (_num, 1.0, "a number >= 1")},
+         "1/2 sum lambda_i w_i^2")
+register("cosh", Cosh, {"dim": (int, 1, "an integer >= 1")}, "sum_i cosh(w_i) - 1")
+register("paper_example1", PaperExample1, {}, "1/2 w^2 (exp(w^2) - 1) + 1/2 w^2 (paper, after Assumption 2)")
+register("paper_example2", PaperExample2, {}, "w + 1/2 w^2 + w^4 (paper, after Assumption 2)")

@@ -1,0 +1,147 @@
+"""Problems: gradients against finite differences, and every certified constant against sampled checks."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import numerics.finite_sums  # noqa: F401
+from numerics.constants import Fails, Smooth
+from numerics.problems import Cosh, PaperExample1, PaperExample2, Power, PowerSum, Quadratic, make_problem
+from theory.numbers import InputError
+
+RTOL = 1e-9  # slack for floating-point rounding in the inequalities (they are exact in real arithmetic)
+
+CERTIFIED = [Power(p=2.0, dim=3), Power(p=3.0, dim=2), Power(p=5.5, dim=1), PowerSum(ps=(2, 3, 4.5), weights=(1, 0.5, 2)),
+             Quadratic(dim=3, cond=10), Cosh(dim=2), PaperExample1(), PaperExample2()]
+
+
+def _points(problem, rng, n=400, scale=3.0):
+    W = rng.normal(0, scale, (n, problem.dim)) * rng.choice([1e-3, 0.1, 1, 3], (n, 1))
+    return W + problem.argmin
+
+
+@pytest.mark.parametrize("problem", CERTIFIED, ids=lambda p: p.name)
+def test_gradient_and_hessian_against_finite_differences(problem):
+    rng = np.random.default_rng(1)
+    W = rng.normal(0, 0.8, (20, problem.dim)) + 0.3
+    h = 1e-6
+    E = np.eye(problem.dim)
+    fd = np.stack([(problem.value(W + h * E[i]) - problem.value(W - h * E[i])) / (2 * h) for i in range(problem.dim)], 1)
+    assert np.allclose(problem.grad(W), fd, rtol=1e-5, atol=1e-6)
+    fdH = np.stack([(problem.grad(W + h * E[i]) - problem.grad(W - h * E[i])) / (2 * h) for i in range(problem.dim)], 2)
+    assert np.allclose(problem.hess(W), fdH, rtol=1e-5, atol=1e-5)
+
+
+def _check_smooth(problem, c, W, Wp):
+    g, gp = problem.grad(W), problem.grad(Wp)
+    lhs = np.linalg.norm(g - gp, axis=1)
+    r = np.linalg.norm(W - Wp, axis=1)
+    if c.form == "literal":
+        ref = np.linalg.norm(gp, axis=1)
+    elif c.form == "segment":  # max over the segment, sampled densely
+        s = np.linspace(0, 1, 65)[:, None, None]
+        seg = (1 - s) * W[None] + s * Wp[None]
+        ref = np.max([np.linalg.norm(problem.grad(x), axis=1) for x in seg], axis=0)
+    else:
+        H = problem.hess(W)
+        return np.linalg.norm(H, ord=2, axis=(1, 2)) <= (c.L0 + c.L1 * np.linalg.norm(g, axis=1) ** c.alpha) * (1 + RTOL)
+    return lhs <= (c.L0 + c.L1 * ref**c.alpha) * r * (1 + RTOL) + 1e-12
+
+
+@pytest.mark.parametrize("problem", CERTIFIED, ids=lambda p: p.name)
+def test_certified_smoothness_holds_on_samples(problem):
+    rng = np.random.default_rng(2)
+    radius = 1.5
+    cons = problem.certify(radius=radius)
+    for c in cons.smooth:
+        if isinstance(c, Fails):
+            continue
+        W = _points(problem, rng) if c.region.is_global else _ball(problem, rng, c.region.radius)
+        Wp = _points(problem, rng) if c.region.is_global else _ball(problem, rng, c.region.radius)
+        if problem.name == "paper_example1" or problem.name == "cosh":
+            W, Wp = np.clip(W, -5, 5), np.clip(Wp, -5, 5)
+        ok = _check_smooth(problem, c, W, Wp)
+        assert ok.all(), (c, W[~ok][:3], Wp[~ok][:3])
+
+
+def _ball(problem, rng, R, n=400):
+    U = rng.normal(size=(n, problem.dim))
+    U /= np.linalg.norm(U, axis=1, keepdims=True)
+    return problem.argmin + U * R * rng.uniform(0, 1, (n, 1)) ** (1 / problem.dim)
+
+
+@pytest.mark.parametrize("problem", CERTIFIED, ids=lambda p: p.name)
+def test_certified_pl_holds_on_samples(problem):
+    rng = np.random.default_rng(3)
+    for c in problem.certify(radius=1.5).pl:
+        W = _points(problem, rng) if c.region.is_global else _ball(problem, rng, c.region.radius)
+        if problem.name in ("paper_example1", "cosh"):
+            W = np.clip(W, -5, 5)
+        gap = problem.value(W) - problem.fstar
+        g = np.linalg.norm(problem.grad(W), axis=1)
+        for rho, mu in c.mu_at.items():
+            assert np.all(g**rho / (2 * mu) >= gap * (1 - 1e-7) - 1e-13), (problem.name, rho, mu)
+
+
+@pytest.mark.parametrize("problem,form", [(Power(p=3.0), "literal"), (Cosh(), "literal"), (PaperExample1(), "hessian"),
+                                          (PaperExample2(), "literal")])
+def test_fails_has_a_witness(problem, form):
+    # 'fails' claims: for big constants (alpha = 1), a violating point still exists (within float64 range).
+    assert any(isinstance(c, Fails) and c.form == form for c in problem.certify().smooth)
+    L = 5.0 if problem.name == "paper_example1" else 100.0  # f''/|f'| ~ 2|w| + 3/|w|: exceeds 5 at |w| = 10
+    c = Smooth(form, L, L, 1.0)
+    w = {"power": [[1.0], [10.0], [1e3], [1e5]], "cosh": [[30.0], [60.0]], "paper_example1": [[10.0], [20.0]],
+         "paper_example2": [[10.0], [1e3]]}[problem.name]
+    w = np.array(w)
+    wp = np.broadcast_to(problem.argmin, w.shape)
+    assert not _check_smooth(problem, c, w, wp).all()
+
+
+def test_paper_example_facts():
+    e2 = PaperExample2()
+    assert e2.value(np.array([[-0.5]]))[0] == pytest.approx(-5 / 16)
+    assert e2.grad(np.array([[-0.5]]))[0, 0] == 0
+    # rho = 3 (the paper's claim) fails near w*: f' ~ 4u, f - f* ~ 2u^2, so 320 u^3 < 2 u^2 once u < 1/160
+    w = np.array([[-0.5 + 1e-3]])
+    assert np.abs(e2.grad(w)[0, 0]) ** 3 / 0.2 < e2.value(w)[0] - e2.fstar
+    assert e2.pl_mu(3.0) is None and e2.pl_mu(1.0) is None and e2.pl_mu(1.5) > 0
+    e1 = PaperExample1()
+    assert e1.pl_mu(1.0) == pytest.approx(2.0, rel=1e-6)  # inf (1+w^2)/w = 2 at w = 1
+    assert e1.pl_mu(2.0) == pytest.approx(1.0, rel=1e-6)
+
+
+@given(st.floats(2.0, 8.0), st.integers(1, 4), st.floats(1e-3, 1e3))
+def test_power_hessian_form_is_exact(p, d, r):
+    # ||Hess|| = L1 ||grad||^alpha exactly, at any radius and direction (the family is extremal).
+    prob = Power(p=p, dim=d)
+    w = np.full((1, d), r / np.sqrt(d))
+    c = prob.certify().smooth_for("hessian")
+    H = np.linalg.norm(prob.hess(w)[0], 2)
+    g = np.linalg.norm(prob.grad(w)[0])
+    assert H == pytest.approx(c.L1 * g**c.alpha, rel=1e-9)
+
+
+def test_bad_parameters():
+    with pytest.raises(InputError, match="p >= 2"):
+        make_problem("power", p="1.5")
+    with pytest.raises(InputError, match="not a parameter"):
+        make_problem("power", q="3")
+    with pytest.raises(InputError, match="dro needs data"):
+        make_problem("dro")
+
+
+@pytest.mark.parametrize("name,params", [("phase_retrieval", {"dim": 5, "m": 40}), ("dro", None)])
+def test_finite_sum_gradients(name, params, tmp_path, life_expectancy_csv_or_synthetic):
+    if name == "dro":
+        params = {"data": str(life_expectancy_csv_or_synthetic)}
+    prob = make_problem(name, **params)
+    rng = np.random.default_rng(0)
+    W = rng.normal(0, 0.3, (3, prob.dim))
+    all_idx = np.tile(np.arange(prob.n_samples), (3, 1))
+    assert np.allclose(prob.sample_grads(W, all_idx), prob.grad(W), rtol=1e-10, atol=1e-10)
+    h = 1e-6
+    E = np.eye(prob.dim)
+    fd = np.stack([(prob.value(W + h * E[i]) - prob.value(W - h * E[i])) / (2 * h) for i in range(prob.dim)], 1)
+    assert np.allclose(prob.grad(W), fd, rtol=1e-4, atol=1e-6)
+    assert prob.value(prob.argmin[None])[0] == pytest.approx(prob.fstar)
