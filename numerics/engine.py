@@ -23,6 +23,8 @@ def checkpoints(iters: int, n: int = 40) -> np.ndarray:
     """0, then about n geometrically spaced iterations up to iters (always included)."""
     if iters < 1:
         return np.array([0])
+    if n >= iters:
+        return np.arange(iters + 1)
     pts = np.unique(np.round(np.geomspace(1, iters, n)).astype(np.int64))
     return np.concatenate([[0], pts])
 

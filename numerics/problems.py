@@ -368,8 +368,12 @@ class PaperExample2(_OneDim):
         smooth = [Smooth("hessian", L0, self.L1_HESS, 2 / 3, GLOBAL, "numerical sup for L0 (tail: f'' - L1|f'|^(2/3) -> -1)"),
                   Smooth("segment", L0, self.L1_HESS, 2 / 3, GLOBAL, "from the Hessian form"),
                   Fails("literal", GLOBAL, "at w' = w*: |f'(w)| ~ 4|w|^3 is not bounded by L0 |w - w*|")]
-        pl = (PL(4 / 3, 2.0, GLOBAL, "numerical best mu", {}),)
-        return Constants(tuple(smooth), pl, status="certified (L0 numerical)")
+        if radius is not None:  # |f''| = 1 + 12 w^2 is largest at the far end of [w* - R, w* + R]
+            Lb = 1 + 12 * (0.5 + radius) ** 2
+            smooth += [Smooth(f, Lb, 0.0, 0.0, Region(float(radius)), "sup f'' on the ball") for f in
+                       ("literal", "segment", "hessian")]
+        pl = (PL(4 / 3, 2.0, GLOBAL, "numerical best mu", {r: self.pl_mu(r) for r in (4 / 3, 2.0)}),)
+        return Constants(tuple(smooth), pl, status="certified (L0 and mu numerical)")
 
     def pl_mu(self, rho):
         if not 4 / 3 - 1e-12 <= rho <= 2:

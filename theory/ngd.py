@@ -266,7 +266,7 @@ def predict_ngd(L0_v, L1_v, alpha_v, beta_v, rho_v, mu_v, eps_v, delta0=None) ->
     e_der = sp.nsimplify(e_der.subs(br))
     case = next(i for i, (cond, _, _) in enumerate(PAPER.T[k]) if bool(cond.subs(vals)))
     _, expr, kind = PAPER.T[k][case]
-    paper_txt = f"T = {kind}({sp.sstr(expr.subs(consts))})" + (" iterations after some T0" if k == 3 else "")
+    paper_txt = f"T = {kind}({sp.sstr(expr.subs(br))})" + (" iterations after some T0" if k == 3 else "")
     e_pap, log_pap = paper_orders()[(k, case)]
     e_pap = None if e_pap is None else sp.nsimplify(e_pap.subs(br))
     rate_paper = PAPER.rates[k].subs(consts).subs(gamma, gam)

@@ -197,6 +197,56 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def _grid(text):
+    try:
+        a, b, n = text.split(":")
+        a, b, n = float(_numbers("eps-grid", a)), float(_numbers("eps-grid", b)), int(n)
+    except ValueError:
+        raise InputError(f"eps-grid must look like a:b:n (e.g. 1e-2:1e-5:6), got {text!r}") from None
+    if not (a > 0 and b > 0 and n >= 3):
+        raise InputError(f"eps-grid must have a > 0, b > 0 and n >= 3, got {text!r}")
+    import numpy as np
+
+    return np.geomspace(a, b, n)
+
+
+def cmd_check(args) -> int:
+    from verify.checks import check, plot_check
+
+    problem = _load_problem(args)
+    res = check(problem, float(_numbers("beta", args.beta)), eps_grid=None if args.eps_grid is None else _grid(args.eps_grid))
+    if args.plot:
+        plot_check(res, args.plot)
+    j = res.to_json()
+    if args.json:
+        _print_json(j)
+        return 0
+    print(f"Theorem 1 check: {problem.name} {problem.params()} beta = {args.beta}")
+    print(_table([
+        ("constants", f"L0={j['L0']:.4g} L1={j['L1']:.3g} alpha={j['alpha']:.3g} rho={j['rho']:.4g} mu={j['mu']:.4g} "
+                      f"({j['region']})"),
+        ("regime predicted / measured", f"{j['regime']} / {j['regime_measured']} (q {j['q_predicted']:.4g} / "
+                                        f"{j['q_measured']:.4g})"),
+        ("T exponent paper", j["T_exponent_paper"]),
+        ("T exponent derived", f"{j['T_exponent_derived']:.4g} (on this grid {j['T_exponent_derived_on_grid']:.4g})"),
+        ("T exponent measured", f"{j['T_exponent_measured']:.4g} [{j['T_exponent_ci'][0]:.4g}, {j['T_exponent_ci'][1]:.4g}]"),
+        ("bound holds", j["bound_holds"]), ("looseness T_derived/T_measured", f"{j['looseness']:.4g}"),
+        ("data support", j["agrees_with"]), ("verdict", j["verdict"]),
+    ]))
+    return 0
+
+
+def cmd_verify_all(args) -> int:
+    from verify.main_job import run_all
+
+    s = run_all(args.out, quick=args.quick, force=args.force)
+    n = len(s["checks"])
+    ok = sum(r["verdict"] == "pass" for r in s["checks"])
+    print(f"{ok}/{n} checks confirm the derived predictions; {len(s['paper_disagreements'])} disagreement(s) with "
+          f"the paper; {s['elapsed_s']:.1f} s. Report: {args.out}/report.md")
+    return 0 if s["all_derived_confirmed"] else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="insgd", description=(
         "Check the convergence theorems of 'Independently-Normalized SGD for Generalized-Smooth "
@@ -252,6 +302,27 @@ def build_parser() -> argparse.ArgumentParser:
     pb = sub.add_parser("problems", help="list problems with their parameters and certified constants")
     pb.add_argument("--json", action="store_true")
     pb.set_defaults(func=cmd_problems)
+
+    ck = sub.add_parser("check", help="hold NGD runs against Theorem 1 (regime, bound, T(eps) exponent)",
+                        description="Regime, bound and complexity checks of Theorem 1 on a problem with certified "
+                        "constants, using the tightest constants it certifies.")
+    ck.add_argument("--problem", required=True)
+    ck.add_argument("--param", action="append", metavar="K=V")
+    ck.add_argument("--beta", required=True, help="NGD normalization power")
+    ck.add_argument("--eps-grid", metavar="A:B:N", help="geometric grid of eps from A to B, N points (default 1e-2:1e-5:5)")
+    ck.add_argument("--json", action="store_true")
+    ck.add_argument("--plot", metavar="FILE", help="write a PNG: Delta_t with the bound, and T(eps) with both slopes")
+    ck.set_defaults(func=cmd_check)
+
+    vf = sub.add_parser("verify", help="the main job: every check, a report")
+    vsub = vf.add_subparsers(dest="what", required=True, parser_class=_Parser)
+    va = vsub.add_parser("all", help="run every check and write report.md, summary.json and figures",
+                         description="Run every check on every problem it applies to. Exit 0 when every derived "
+                         "prediction is confirmed; disagreements with the paper are findings, not failures.")
+    va.add_argument("--out", default="insgd-report", help="output directory (default insgd-report/)")
+    va.add_argument("--quick", action="store_true", help="a small run (seconds)")
+    va.add_argument("--force", action="store_true", help="overwrite a non-empty output directory")
+    va.set_defaults(func=cmd_verify_all)
 
     bn = sub.add_parser("bench", help="benchmarks (ratios measured in one run)")
     bn.add_argument("--runs", type=int, default=64)
