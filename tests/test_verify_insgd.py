@@ -1,0 +1,91 @@
+"""Theorem 2 / Lemma 2 checks against probabilities computed independently here."""
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from numerics.problems import Quadratic
+from verify.cli import main
+from verify.insgd_checks import clopper_pearson, independence_check, lemma2_check, theorem2_check
+
+
+def test_clopper_pearson_closed_forms():
+    # k = 0: upper = 1 - (alpha/2)^(1/n); k = n: lower = (alpha/2)^(1/n)
+    assert clopper_pearson(0, 10)[1] == pytest.approx(1 - 0.025 ** (1 / 10))
+    assert clopper_pearson(10, 10)[0] == pytest.approx(0.025 ** (1 / 10))
+
+
+def exact_aligned_failure(tau1, tau2, G):
+    """Aligned oracle in 1-D: g_B = G + sbar (tau1 G + tau2), sbar = (2K - B)/B, K ~ Binomial(B, 1/2)."""
+    B = math.ceil(16 * tau1**2)
+    K = np.arange(B + 1)
+    g = G + (2 * K - B) / B * (tau1 * G + tau2)
+    fail = np.abs(g) < G / 2 - tau2 / (2 * tau1)
+    return float(stats.binom.pmf(K, B, 0.5)[fail].sum())
+
+
+@pytest.mark.parametrize("tau1,tau2,G", [(1.0, 0.5, 3.0), (0.5, 0.1, 2.5), (2.0, 1.0, 1.0)])  # off the boundary
+def test_lemma2_matches_exact_binomial(tau1, tau2, G):
+    exact = exact_aligned_failure(tau1, tau2, G)
+    mc = lemma2_check(tau1, tau2, 1, G, trials=100_000, seed=1, oracle="aligned")
+    lo, hi = mc["p_fail_ci"]
+    assert lo <= exact <= hi
+    assert mc["chebyshev_bound"] >= exact  # Chebyshev is a valid bound
+    assert mc["B"] == math.ceil(16 * tau1**2)
+
+
+def test_lemma2_fails_with_positive_probability():
+    # Finding: Lemma 2 is stated as a sure inequality; an oracle within Assumptions 3-4 violates it.
+    assert exact_aligned_failure(1.0, 0.5, 3.0) > 0.01
+    assert lemma2_check(1.0, 0.5, 1, 3.0, trials=20_000, oracle="aligned")["paper_refuted"]
+
+
+def test_independence_removes_the_bias():
+    r = independence_check(batch=1, trials=200_000)
+    ind, same = r["estimators"]["independent (I-NSG)"], r["estimators"]["same batch (NSGD)"]
+    assert ind["angle_deg"] <= 3 * ind["angle_se_deg"]
+    # same batch, B = 1: E[g/||g||] = ((1,0) + (0,1))/2, grad F = (5, 0.5): angle 45 - atan(0.1) degrees
+    assert same["angle_deg"] == pytest.approx(45 - math.degrees(math.atan(0.1)), abs=4 * same["angle_se_deg"])
+
+
+def test_theorem2_check_on_a_quadratic():
+    r = theorem2_check(Quadratic(dim=2), 1.0, 0.5, 0.5, 0.3, seeds=24)
+    assert r.B == 2 and r.B_prime == 16 and r.delta == pytest.approx(0.5)
+    hits = np.array(r.T_hit)
+    assert np.all((hits > 0) & (hits <= float(r.T)))
+    assert r.fraction_within_T == 1.0 and r.verdict == "pass"
+    again = theorem2_check(Quadratic(dim=2), 1.0, 0.5, 0.5, 0.3, seeds=24)
+    assert again.T_hit == r.T_hit  # same seeds, same hitting times
+
+
+def test_budget_is_respected_and_reported():
+    r = theorem2_check(Quadratic(dim=2), 1.0, 0.5, 0.5, 0.05, seeds=4, budget=50)
+    assert r.budget == 50 and r.not_finished == 4 and r.fraction_ci[0] == 0.0
+    assert any("budget" in w for w in r.warnings)
+
+
+def test_cli_check_insgd_and_lemma2(capsys):
+    assert main(["check-insgd", "--problem", "quadratic", "--param", "dim=2", "--tau1", "1", "--tau2", "1/2", "--beta", "1/2",
+                 "--eps", "0.3", "--seeds", "8", "--json"]) == 0
+    j = json.loads(capsys.readouterr().out)
+    for k in ("T", "fraction_within_T", "fraction_ci", "T_hit_median", "looseness", "verdict", "warnings"):
+        assert k in j
+    assert main(["lemma2", "--tau1", "1", "--tau2", "0.5", "--dim", "1", "--grad-norm", "3", "--trials", "2000",
+                 "--oracle", "aligned", "--json"]) == 0
+    j = json.loads(capsys.readouterr().out)
+    for k in ("p_fail", "p_fail_ci", "B", "chebyshev_bound"):
+        assert k in j
+
+
+@pytest.mark.parametrize("argv,word", [
+    (["lemma2", "--tau1", "-1", "--tau2", "1", "--dim", "2", "--grad-norm", "1", "--trials", "10"], "tau1"),
+    (["check-insgd", "--problem", "quadratic", "--tau1", "1", "--tau2", "1", "--beta", "0", "--eps", "0.1"], "beta"),
+])
+def test_cli_errors(argv, word):
+    r = subprocess.run([sys.executable, "-m", "verify.cli", *argv], capture_output=True, text=True)
+    assert r.returncode == 2 and word in r.stderr and len(r.stderr.strip().splitlines()) == 1

@@ -1,0 +1,196 @@
+"""Theorem 2 and Lemma 2, measured: I-NSGD's hitting times, Lemma 2's failure probability, and the bias of
+normalized estimators with and without an independent normalizing batch.
+
+Probabilities are estimated from many seeds, each with a 95% Clopper-Pearson interval.
+"""
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from scipy import stats
+
+from numerics.engine import run
+from theory.insgd import predict_insgd
+from theory.numbers import InputError
+from verify.checks import L1_FLOOR, tightest_setup
+
+DEFAULT_BUDGET = 200_000  # iterations a Theorem 2 check may run per seed; reported when it binds
+
+
+def clopper_pearson(k, n, level=0.95):
+    a = (1 - level) / 2
+    lo = 0.0 if k == 0 else float(stats.beta.ppf(a, k, n - k + 1))
+    hi = 1.0 if k == n else float(stats.beta.ppf(1 - a, k + 1, n - k))
+    return lo, hi
+
+
+@dataclass
+class Theorem2Result:
+    problem: str
+    params: dict
+    tau1: float
+    tau2: float
+    beta: float
+    eps: float
+    seeds: int
+    constants: dict
+    T: object
+    gamma: float
+    B: int
+    B_prime: int
+    delta: float
+    budget: int
+    hits_within_T: int
+    not_finished: int
+    fraction_within_T: float
+    fraction_ci: tuple
+    T_hit: list = field(repr=False)
+    warnings: list = field(default_factory=list)
+
+    @property
+    def T_hit_median(self):
+        h = np.array([x for x in self.T_hit if x >= 0], float)
+        return float(np.median(h)) if len(h) > self.seeds / 2 else None
+
+    @property
+    def verdict(self):
+        """The claim is P(hit within T) >= 1/2: refuted when the interval lies below 1/2, confirmed when above."""
+        lo, hi = self.fraction_ci
+        return "fail" if hi < 0.5 else ("pass" if lo >= 0.5 else "inconclusive")
+
+    def to_json(self):
+        d = asdict(self)
+        hits = np.array([x for x in self.T_hit if x >= 0], float)
+        d.update(T=self.T if isinstance(self.T, int) else str(self.T), fraction_ci=list(self.fraction_ci),
+                 T_hit_median=self.T_hit_median, verdict=self.verdict,
+                 T_hit_quantiles={q: float(np.quantile(hits, q)) for q in (0.1, 0.25, 0.5, 0.75, 0.9)} if len(hits) else {},
+                 looseness=None if self.T_hit_median in (None, 0) else float(self.T) / self.T_hit_median)
+        return d
+
+
+def theorem2_check(problem, tau1, tau2, beta, eps, seeds=64, budget=DEFAULT_BUDGET, w0=None, seed0=0) -> Theorem2Result:
+    """Run I-NSGD with Theorem 2's gamma, B, B', delta and clipping (4 L1 gamma)^(1/beta) on problem wrapped in the
+    synthetic oracle with (tau1, tau2); stop each run at its first ||grad F|| <= eps, or at min(T, budget)."""
+    if not 0 < beta <= 1:
+        raise InputError(f"beta must satisfy 0 < beta <= 1, got {beta}")
+    s = tightest_setup(problem, beta, w0)
+    d0 = float(problem.value(s.w0[None])[0] - problem.fstar)
+    pred = predict_insgd(*(_r(x) for x in (s.L0, s.L1, tau1, tau2, beta, d0, eps)), alpha_v=_r(s.alpha))
+    T = pred.T
+    iters = int(min(float(T), budget))
+    gamma = float(pred.gamma)
+    warnings = list(pred.warnings)
+    if s.region != "global":
+        warnings.append(f"Assumption 1 is certified on {s.region} only; stochastic iterates may leave it")
+    budget_binds = float(T) > budget
+    hp = {"gamma": gamma, "beta": beta, "batch": pred.B, "batch_prime": pred.B_prime, "delta": float(pred.delta),
+          "L1": max(s.L1, L1_FLOOR)}
+    tr = run(problem, "insgd", s.w0, iters, np.arange(seed0, seed0 + seeds), hp, noise=(tau1, tau2), eps_grad=eps)
+    hit = tr.hit_grad_t
+    k = int(np.sum(hit >= 0))
+    not_finished = seeds - k if budget_binds else 0
+    if not_finished:
+        warnings.append(f"{not_finished} run(s) reached the budget of {budget} iterations before T = {float(T):.3g}: "
+                        "counted as not within T, so the fraction is a lower bound")
+    return Theorem2Result(problem.name, problem.params(), tau1, tau2, beta, eps, seeds,
+                          {"L0": s.L0, "L1": s.L1, "alpha": s.alpha, "region": s.region, "delta0": d0},
+                          pred.T, gamma, pred.B, pred.B_prime, float(pred.delta), iters, k, not_finished, k / seeds,
+                          clopper_pearson(k, seeds), hit.tolist(), warnings)
+
+
+def _r(x):
+    import sympy as sp
+
+    return sp.nsimplify(float(x), rational=True, tolerance=1e-15) if not isinstance(x, str) else x
+
+
+def lemma2_check(tau1, tau2, dim, grad_norm, trials=10_000, seed=0, oracle="synthetic"):
+    """Monte Carlo of P(||grad f_B(w)|| < ||grad F(w)||/2 - tau2/(2 tau1)) with B = ceil(16 tau1^2).
+
+    oracle='synthetic': grad f_xi = (1 + tau1 s) grad F + tau2 u (s = +-1, u uniform on the sphere);
+    oracle='aligned': the same with u = s grad F/||grad F|| (the noise that shrinks the norm most).
+    Both satisfy Assumptions 3 and 4 with exactly (tau1, tau2). The paper states (15) as a sure inequality;
+    Chebyshev gives failure probability <= 4 tau1^2 / B (= 1/4 at B = 16 tau1^2).
+    """
+    for name, v in (("tau1", tau1), ("tau2", tau2), ("grad-norm", grad_norm)):
+        if not v > 0:
+            raise InputError(f"{name} must be > 0, got {v}")
+    if dim < 1 or trials < 1:
+        raise InputError(f"dim and trials must be >= 1, got dim={dim}, trials={trials}")
+    if oracle not in ("synthetic", "aligned"):
+        raise InputError(f"oracle must be 'synthetic' or 'aligned', got {oracle!r}")
+    B = max(1, int(np.ceil(16 * tau1**2)))
+    G = np.zeros(dim)
+    G[0] = grad_norm
+    rng = np.random.default_rng(seed)
+    fails = 0
+    chunk = max(1, min(trials, 2_000_000 // (B * dim)))
+    done = 0
+    while done < trials:
+        n = min(chunk, trials - done)
+        s = rng.choice([-1.0, 1.0], size=(n, B))
+        if oracle == "synthetic":
+            u = rng.standard_normal((n, B, dim))
+            u /= np.linalg.norm(u, axis=2, keepdims=True)
+        else:
+            u = s[:, :, None] * (G / grad_norm)
+        gB = (1 + tau1 * s.mean(axis=1))[:, None] * G + tau2 * u.mean(axis=1)
+        fails += int(np.sum(np.linalg.norm(gB, axis=1) < grad_norm / 2 - tau2 / (2 * tau1)))
+        done += n
+    return {"p_fail": fails / trials, "p_fail_ci": list(clopper_pearson(fails, trials)), "B": B, "trials": trials,
+            "failures": fails, "chebyshev_bound": min(1.0, 4 * tau1**2 / B), "paper_states": 0.0, "oracle": oracle,
+            "paper_refuted": fails > 0}
+
+
+def independence_check(grads=((10.0, 0.0), (0.0, 1.0)), beta=1.0, batch=1, trials=200_000, seed=0):
+    """Bias of E[grad f_B / ||grad f_B'||^beta] against grad F / ||grad F||^beta (eqs. 11-12, Figure 1).
+
+    The stochastic gradients at a point are the rows of `grads` (a finite sum; batches drawn uniformly with
+    replacement). With B' independent of B (I-NSG) the mean estimator is exactly proportional to grad F; with
+    B' = B (NSGD) it is not when the sample gradients differ in norm and direction. Reported per estimator:
+    the angle (degrees) between its Monte Carlo mean and grad F, with a standard error, and its scale
+    relative to ||grad F||^(1 - beta).
+    """
+    grads = np.asarray(grads, float)
+    if grads.ndim != 2 or len(grads) < 2:
+        raise InputError("grads must be at least two sample gradients (rows)")
+    rng = np.random.default_rng(seed)
+    G = grads.mean(axis=0)
+    norm = np.linalg.norm
+    g = grads[rng.integers(0, len(grads), (trials, batch))].mean(axis=1)
+    gp = grads[rng.integers(0, len(grads), (trials, batch))].mean(axis=1)
+    out = {}
+    for name, den in (("independent (I-NSG)", norm(gp, axis=1)), ("same batch (NSGD)", norm(g, axis=1))):
+        x = g / np.maximum(den, 1e-300)[:, None] ** beta
+        est, se = x.mean(axis=0), x.std(axis=0) / np.sqrt(trials)
+        cos = est @ G / (norm(est) * norm(G))
+        out[name] = {"angle_deg": float(np.degrees(np.arccos(np.clip(cos, -1, 1)))),
+                     "angle_se_deg": float(np.degrees(norm(se) / norm(est))),
+                     "scale": float(norm(est) / norm(G) ** (1 - beta))}
+    return {"grads": grads.tolist(), "beta": beta, "batch": batch, "trials": trials, "grad_F": G.tolist(),
+            "estimators": out}
+
+
+def complexity_insgd(problem, tau1, tau2, beta, eps_grid, seeds=16, budget=DEFAULT_BUDGET, tuned_gamma=None):
+    """Median T_hit(eps) with the theorem's parameters (and with a fixed tuned gamma), fitted exponent."""
+    from verify.fits import ols
+
+    rows = []
+    for e in eps_grid:
+        r = theorem2_check(problem, tau1, tau2, beta, float(e), seeds=seeds, budget=budget)
+        rows.append({"eps": float(e), "T": float(r.T), "median_T_hit": r.T_hit_median, "fraction": r.fraction_within_T})
+    ok = [x for x in rows if x["median_T_hit"]]
+    fit = ols(np.log([1 / x["eps"] for x in ok]), np.log([x["median_T_hit"] for x in ok])) if len(ok) >= 3 else None
+    out = {"theorem_parameters": rows, "exponent_measured": None if fit is None else fit.slope,
+           "exponent_ci": None if fit is None else list(fit.ci), "exponent_theorem": 4.0}
+    if tuned_gamma is not None:
+        s = tightest_setup(problem, beta)
+        tuned = []
+        for e in eps_grid:
+            tr = run(problem, "insgd", s.w0, budget, np.arange(seeds),
+                     {"gamma": tuned_gamma, "beta": beta, "batch": 1, "batch_prime": 1, "delta": tau2 / tau1, "clip": 1.0},
+                     noise=(tau1, tau2), eps_grad=float(e))
+            h = tr.hit_grad_t[tr.hit_grad_t >= 0]
+            tuned.append({"eps": float(e), "median_T_hit": float(np.median(h)) if len(h) > seeds / 2 else None})
+        out["tuned"] = {"gamma": tuned_gamma, "rows": tuned}
+    return out
