@@ -58,12 +58,16 @@ class PhaseRetrieval(FiniteSum):
     data_seed: int = 0
     scale: str = "variance"
     noise_std: float = 4.0
+    variant: str = "paper"  # "code": the gradient is half the true one, as in the public scripts
 
     def __post_init__(self):
         if self.dim < 1 or self.m < 1:
             raise InputError(f"dim and m must be >= 1, got dim={self.dim}, m={self.m}")
         if self.scale not in ("variance", "std"):
             raise InputError(f"scale must be 'variance' or 'std', got {self.scale!r}")
+        if self.variant not in ("paper", "code"):
+            raise InputError(f"variant must be 'paper' or 'code', got {self.variant!r}")
+        self._gf = 1.0 if self.variant == "paper" else 0.5
         self.name, self.n_samples = "phase_retrieval", self.m
         rng = np.random.default_rng(self.data_seed)
         sd = (lambda v: np.sqrt(v)) if self.scale == "variance" else (lambda v: v)
@@ -73,7 +77,7 @@ class PhaseRetrieval(FiniteSum):
         self.fstar, self.argmin = self._estimate_fstar([self.x, -self.x])
 
     def params(self):
-        return {"dim": self.dim, "m": self.m, "data_seed": self.data_seed, "scale": self.scale}
+        return {"dim": self.dim, "m": self.m, "data_seed": self.data_seed, "scale": self.scale, "variant": self.variant}
 
     def initial_point(self, rng, runs=1):
         sd = np.sqrt(6.0) if self.scale == "variance" else 6.0
@@ -92,13 +96,13 @@ class PhaseRetrieval(FiniteSum):
 
     def grad(self, W):
         S = W @ self.A.T
-        return -2.0 * ((self.y - S * S) * S) @ self.A / self.m
+        return -2.0 * self._gf * ((self.y - S * S) * S) @ self.A / self.m
 
     def sample_grads(self, W, idx):
         """Mean of grad f_r over r in idx[k], for each run k: idx has shape (R, b)."""
         Ab = self.A[idx]  # (R, b, d)
         s = np.einsum("rbd,rd->rb", Ab, W)
-        coef = -2.0 * (self.y[idx] - s * s) * s
+        coef = -2.0 * self._gf * (self.y[idx] - s * s) * s
         return np.einsum("rb,rbd->rd", coef, Ab) / idx.shape[1]
 
 
@@ -202,7 +206,8 @@ def _num(s):
 
 register("phase_retrieval", PhaseRetrieval,
          {"dim": (int, 100, "an integer >= 1"), "m": (int, 3000, "an integer >= 1"),
-          "data_seed": (int, 0, "an integer"), "scale": (str, "variance", "'variance' or 'std'")},
+          "data_seed": (int, 0, "an integer"), "scale": (str, "variance", "'variance' or 'std'"),
+          "variant": (str, "paper", "'paper' or 'code' (half gradient, as the public scripts)")},
          "1/(2m) sum (y_r - (a_r^T z)^2)^2 (Section 4.1)")
 register("dro", _make_dro,
          {"data": (str, None, "a path to life_expectancy.csv"), "pipeline": (str, "leakfree", "'paper' or 'leakfree'"),

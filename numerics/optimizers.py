@@ -9,7 +9,7 @@ w_{t+1} = w_t - scale_t * g_t, with (estimator, scale) per method:
 | sgd           | minibatch B                        | gamma                                                     |
 | nsgd          | minibatch B                        | gamma / ||g_t||^beta                          (eq. 10)    |
 | clipped_sgd   | minibatch B                        | gamma / max(1, (||g_t|| + delta) / clip)                  |
-| insgd         | minibatch B                        | gamma / h_t^beta, h_t = max(1, k (2||g_B'|| + delta))  (eq. 13) |
+| insgd         | minibatch B                        | gamma / h_t^beta, h_t = max(1, k (2||g_B'|| + delta)) (eq. 13) |
 | nsgd_momentum | m_t = mom m_{t-1} + (1-mom) g_B    | gamma / ||m_t||^beta                                      |
 | spider        | v_t (SPIDER, period q, batch0)     | gamma / ||v_t||^beta                                      |
 
@@ -18,8 +18,9 @@ Choices where the paper is silent (cited):
   h = min(eta, gamma eta/||g||)): we use the norm-clipping form gamma / max(1, (||g|| + delta)/clip), which
   is min(gamma, gamma clip/(||g|| + delta)); the paper's "maximal gradient clipping constant 45 and
   delta = 15" maps to clip = 45, delta = 15. delta = 0 gives plain clipping at `clip`.
-* I-NSGD: k = (4 L1 gamma)^(1/beta) as printed when L1 is given; with `clip` instead, k = 1/clip (the
-  experiments' "clipping constant"), so h_t = max(1, (2||g_B'|| + delta)/clip).
+* I-NSGD: k = (4 L1 gamma)^(1/beta) as printed when L1 is given; otherwise k is a hyperparameter itself
+  (default 1). The experiments' "maximal gradient clipping constant" has two readings, k = clip (a
+  multiplier, as k sits in eq. 13) and k = 1/clip (a divisor, as in clipping); `insgd reproduce` offers both.
 * normalized SGD with momentum (Cutkosky & Mehta 2020): m_0 = g_0, mom = 0.9 by default, beta = 1.
 * SPIDER (Fang et al. 2018) in the normalized form of Chen et al. (2023): every q steps v = grad of a
   batch of batch0 samples; otherwise v_t = v_{t-1} + g_S(w_t) - g_S(w_{t-1}) on one batch S of size B;
@@ -96,10 +97,7 @@ def scale_clip(state, oracle, g, hp):
 def scale_independent(state, oracle, g, hp):
     gp = oracle.grad(state.w, "B_prime", hp["batch_prime"])
     beta = hp["beta"]
-    if "L1" in hp:
-        k = (4 * hp["L1"] * hp["gamma"]) ** (1 / beta)
-    else:
-        k = 1 / hp["clip"]
+    k = (4 * hp["L1"] * hp["gamma"]) ** (1 / beta) if "L1" in hp else hp["k"]
     h = np.maximum(1.0, k * (2 * _norm(gp) + hp["delta"]))
     return hp["gamma"] / h**beta
 
@@ -172,7 +170,7 @@ OPTIMIZERS = {
     "clipped_sgd": Optimizer("clipped_sgd", est_minibatch, scale_clip, {**_G, "clip": None, "delta": 0.0, "batch": 1},
                              "clipped SGD (Zhang et al. 2019)"),
     "insgd": Optimizer("insgd", est_minibatch, scale_independent,
-                       {**_G, "beta": None, "batch": 1, "batch_prime": 1, "delta": 0.0, "clip": 1.0, "L1": OPTIONAL},
+                       {**_G, "beta": None, "batch": 1, "batch_prime": 1, "delta": 0.0, "k": 1.0, "L1": OPTIONAL},
                        "I-NSGD, eq. (13)"),
     "nsgd_momentum": Optimizer("nsgd_momentum", est_momentum, scale_normalize,
                                {**_G, "beta": 1.0, "batch": 1, "momentum": 0.9}, "normalized SGD with momentum"),

@@ -49,7 +49,7 @@ def test_per_run_hyperparameters_match_single_runs():
 
 
 @pytest.mark.parametrize("opt,hp", [
-    ("insgd", {"gamma": 0.01, "beta": 0.5, "batch": 8, "batch_prime": 2, "clip": 10.0, "delta": 1.0}),
+    ("insgd", {"gamma": 0.01, "beta": 0.5, "batch": 8, "batch_prime": 2, "k": 0.1, "delta": 1.0}),
     ("spider", {"gamma": 0.01, "batch": 4, "batch0": 32, "q": 5}),
     ("nsgd_momentum", {"gamma": 0.01, "batch": 8}),
     ("clipped_sgd", {"gamma": 0.01, "batch": 8, "clip": 5.0}),
@@ -84,7 +84,7 @@ def test_noise_oracle_is_unbiased_and_tight():
 
 def test_sample_counting():
     prob = make_problem("phase_retrieval", dim=4, m=50)
-    tr = run(prob, "insgd", np.ones(4), 10, [0, 1], {"gamma": 1e-3, "beta": 1.0, "batch": 6, "batch_prime": 3, "clip": 1.0})
+    tr = run(prob, "insgd", np.ones(4), 10, [0, 1], {"gamma": 1e-3, "beta": 1.0, "batch": 6, "batch_prime": 3, "k": 1.0})
     assert np.all(tr.samples[:, -1] == 10 * (6 + 3))
     tr = run(prob, "ngd", np.ones(4), 10, [0], {"gamma": 1e-3})
     assert tr.samples[0, -1] == 10 * 50  # a full gradient costs m samples

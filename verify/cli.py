@@ -239,7 +239,7 @@ def cmd_check(args) -> int:
 def cmd_verify_all(args) -> int:
     from verify.main_job import run_all
 
-    s = run_all(args.out, quick=args.quick, force=args.force)
+    s = run_all(args.out, quick=args.quick, force=args.force, data=args.data)
     n = len(s["checks"])
     ok = sum(r["verdict"] == "pass" for r in s["checks"])
     print(f"{ok}/{n} checks confirm the derived predictions; {len(s['paper_disagreements'])} disagreement(s) with "
@@ -285,6 +285,21 @@ def cmd_lemma2(args) -> int:
         return 0
     print(f"Lemma 2 with B = {j['B']}: P(fail) = {j['p_fail']:.4g} [{j['p_fail_ci'][0]:.4g}, {j['p_fail_ci'][1]:.4g}] "
           f"over {j['trials']} trials ({j['oracle']} oracle); the paper states 0; Chebyshev bound {j['chebyshev_bound']:.4g}")
+    return 0
+
+
+def cmd_reproduce(args) -> int:
+    from verify.reproduce import reproduce
+
+    out = args.out or f"insgd-reproduce-{args.experiment}"
+    res = reproduce(args.experiment, seeds=args.seeds, quick=args.quick, out=out, data=args.data, force=args.force,
+                    scale=args.scale, variant=args.variant, k_mode=args.k_mode, pipeline=args.pipeline,
+                    progress=not args.json)
+    if args.json:
+        _print_json(json.loads((__import__("pathlib").Path(out) / f"{args.experiment}.json").read_text()))
+        return 0
+    print(res["summary"]["markdown"])
+    print(f"Figure: {out}/{args.experiment}.png; results: {out}/{args.experiment}.json")
     return 0
 
 
@@ -381,6 +396,23 @@ def build_parser() -> argparse.ArgumentParser:
     lm.add_argument("--json", action="store_true")
     lm.set_defaults(func=cmd_lemma2)
 
+    rp = sub.add_parser("reproduce", help="the paper's experiments: Figure 2 (phase-retrieval) and Figure 3 (dro)",
+                        description="Regenerate Figure 2 (phase retrieval) or Figure 3 (DRO) on several seeds: "
+                        "objective vs samples for all methods, I-NSGD over beta, and over B'. Writes a PNG, a JSON of "
+                        "final and best objectives per method and seed, and a Markdown summary.")
+    rp.add_argument("experiment", choices=["phase-retrieval", "dro"])
+    rp.add_argument("--seeds", type=int, default=5, help="number of seeds (default 5)")
+    rp.add_argument("--quick", action="store_true", help="small sizes, seconds")
+    rp.add_argument("--out", help="output directory (default insgd-reproduce-EXPERIMENT/)")
+    rp.add_argument("--data", help="path to the WHO life-expectancy CSV (dro)")
+    rp.add_argument("--pipeline", default="leakfree", help="dro features: leakfree (default) or paper (34 features)")
+    rp.add_argument("--scale", default="variance", help="phase retrieval: N(m, s) with s a variance (default) or std")
+    rp.add_argument("--variant", default="paper", help="phase retrieval gradient: paper (default) or code (halved)")
+    rp.add_argument("--k-mode", default="multiply", help="I-NSGD clipping constant c: k = c (multiply) or 1/c (divide)")
+    rp.add_argument("--force", action="store_true", help="overwrite a non-empty output directory")
+    rp.add_argument("--json", action="store_true")
+    rp.set_defaults(func=cmd_reproduce)
+
     vf = sub.add_parser("verify", help="the main job: every check, a report")
     vsub = vf.add_subparsers(dest="what", required=True, parser_class=_Parser)
     va = vsub.add_parser("all", help="run every check and write report.md, summary.json and figures",
@@ -389,6 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
     va.add_argument("--out", default="insgd-report", help="output directory (default insgd-report/)")
     va.add_argument("--quick", action="store_true", help="a small run (seconds)")
     va.add_argument("--force", action="store_true", help="overwrite a non-empty output directory")
+    va.add_argument("--data", help="life-expectancy CSV: adds the DRO reproduction to the report")
     va.set_defaults(func=cmd_verify_all)
 
     bn = sub.add_parser("bench", help="benchmarks (ratios measured in one run)")

@@ -188,7 +188,7 @@ def complexity_insgd(problem, tau1, tau2, beta, eps_grid, seeds=16, budget=DEFAU
         tuned = []
         for e in eps_grid:
             tr = run(problem, "insgd", s.w0, budget, np.arange(seeds),
-                     {"gamma": tuned_gamma, "beta": beta, "batch": 1, "batch_prime": 1, "delta": tau2 / tau1, "clip": 1.0},
+                     {"gamma": tuned_gamma, "beta": beta, "batch": 1, "batch_prime": 1, "delta": tau2 / tau1, "k": 1.0},
                      noise=(tau1, tau2), eps_grad=float(e))
             h = tr.hit_grad_t[tr.hit_grad_t >= 0]
             tuned.append({"eps": float(e), "median_T_hit": float(np.median(h)) if len(h) > seeds / 2 else None})
