@@ -28,3 +28,130 @@ def bench_batching(runs=64, iters=10_000, sample=8):
     seq = (time.perf_counter() - t0) * runs / k
     return {"runs": runs, "iters": iters, "batch_s": batch, "sequential_s": seq, "sequential_sampled": k,
             "batching_speedup": seq / batch}
+
+
+PR_SETUP = {"dim": 100, "m": 3000, "batch": 64, "batch_prime": 8, "runs": 256, "steps": 500,
+            "gamma": 0.5, "beta": 2 / 3, "delta": 15.0, "k": 45.0}
+
+
+def _pr(cfg):
+    from numerics.finite_sums import PhaseRetrieval
+
+    return PhaseRetrieval(dim=cfg["dim"], m=cfg["m"], data_seed=0)
+
+
+def bare_kernel(A, y, W, steps, batch, batch_prime, gamma, beta, delta, k, rng):
+    """The work any I-NSGD implementation must do, inline: draw indices, gather rows, two products, update."""
+    R, m = W.shape[0], A.shape[0]
+    for _ in range(steps):
+        for size, key in ((batch, 0), (batch_prime, 1)):
+            idx = rng.integers(0, m, (R, size))
+            Ab = A[idx]
+            s = np.einsum("rbd,rd->rb", Ab, W)
+            g = np.einsum("rb,rbd->rd", -2.0 * (y[idx] - s * s) * s, Ab) / size
+            if key == 0:
+                gB = g
+            else:
+                h = np.maximum(1.0, k * (2 * np.sqrt(np.einsum("rd,rd->r", g, g)) + delta))
+        W = W - (gamma / h**beta)[:, None] * gB
+    return W
+
+
+def loop_kernel(A, y, w, steps, batch, batch_prime, gamma, beta, delta, k, rng):
+    """One seed at a time, one sample at a time for the gradients: the style of a plain research script."""
+    m = A.shape[0]
+    for _ in range(steps):
+        gB = np.zeros_like(w)
+        for i in rng.integers(0, m, batch):
+            s = A[i] @ w
+            gB += -2.0 * (y[i] - s * s) * s * A[i]
+        gB /= batch
+        gP = np.zeros_like(w)
+        for i in rng.integers(0, m, batch_prime):
+            s = A[i] @ w
+            gP += -2.0 * (y[i] - s * s) * s * A[i]
+        gP /= batch_prime
+        h = max(1.0, k * (2 * np.linalg.norm(gP) + delta))
+        w = w - gamma / h**beta * gB
+    return w
+
+
+def bench_engine(cfg=None, loop_sample=4):
+    """Engine vs bare kernel (same work, same sizes) and vs the per-seed loop (timed on a few seeds, scaled)."""
+    cfg = {**PR_SETUP, **(cfg or {})}
+    prob = _pr(cfg)
+    R = cfg["runs"]
+    W0 = prob.initial_point(np.random.default_rng(0), R) * 0.05
+    hp = {k: cfg[k] for k in ("gamma", "beta", "batch", "batch_prime", "delta", "k")}
+    t0 = time.perf_counter()
+    run(prob, "insgd", W0, cfg["steps"], np.arange(R), hp, n_checkpoints=1)  # metrics at t = 0 and the end only
+    engine = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    run(prob, "insgd", W0, cfg["steps"], np.arange(R), hp)  # default: 40 geometric checkpoints of f and grad F
+    engine_ck = time.perf_counter() - t0
+    args = (cfg["steps"], cfg["batch"], cfg["batch_prime"], cfg["gamma"], cfg["beta"], cfg["delta"], cfg["k"])
+    t0 = time.perf_counter()
+    bare_kernel(prob.A, prob.y, W0, *args, np.random.default_rng(0))
+    bare = time.perf_counter() - t0
+    n = min(loop_sample, R)
+    t0 = time.perf_counter()
+    for r in range(n):
+        loop_kernel(prob.A, prob.y, W0[r], *args, np.random.default_rng(r))
+    loop = (time.perf_counter() - t0) * R / n
+    return {"setup": cfg, "engine_s": engine, "bare_kernel_s": bare, "engine_overhead": engine / bare,
+            "engine_with_checkpoints_s": engine_ck,
+            "loop_s": loop, "loop_sampled_seeds": n, "speedup_vs_loop": loop / engine}
+
+
+def bench_theory(n=1_000_000, sample=20):
+    """Theorem 2's T(eps) on an n-point eps grid: lambdified NumPy vs SymPy substitution point by point."""
+    import sympy as sp
+
+    from theory import symbols as S
+    from theory.insgd import T_BOUND, t_grid
+
+    eps = np.geomspace(1e-1, 1e-6, n)
+    consts = dict(L0=1.0, L1=2.0, tau1=1.5, tau2=0.5, beta=2 / 3, delta0=1.0)
+    t0 = time.perf_counter()
+    T = t_grid(eps, **consts)
+    grid = time.perf_counter() - t0
+    subs = {S.L0: 1, S.L1: 2, S.tau1: sp.Rational(3, 2), S.tau2: sp.Rational(1, 2), S.beta: sp.Rational(2, 3),
+            S.Delta0: 1}
+    pts = eps[:: max(1, n // sample)][:sample]
+    t0 = time.perf_counter()
+    ref = [float(T_BOUND.subs(subs).subs(S.eps, sp.Float(e)).evalf()) for e in pts]
+    per_point = (time.perf_counter() - t0) / len(pts)
+    agree = float(np.max(np.abs(np.ceil(ref) - T[:: max(1, n // sample)][:sample]) / np.ceil(ref)))
+    return {"grid_points": n, "theory_grid_s": grid, "sympy_per_point_s": per_point,
+            "sympy_extrapolated_s": per_point * n, "theory_speedup": per_point * n / grid, "max_rel_diff": agree}
+
+
+def bench_main_job(quick=True):
+    """Wall time of the main job (`insgd verify all`), into a temporary directory."""
+    import tempfile
+
+    from verify.main_job import run_all
+
+    with tempfile.TemporaryDirectory() as d:
+        t0 = time.perf_counter()
+        run_all(f"{d}/report", quick=quick, progress=False)
+        return time.perf_counter() - t0
+
+
+def bench_all(quick=False):
+    """Every benchmark figure, each a ratio (or a time) measured in this one run."""
+    import os
+    import platform
+
+    b = bench_batching()
+    e = bench_engine()
+    t = bench_theory()
+    return {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
+                    "platform": platform.platform()},
+        "batching_speedup": b["batching_speedup"], "batching": b,
+        "engine_overhead": e["engine_overhead"], "speedup_vs_loop": e["speedup_vs_loop"], "engine": e,
+        "theory_speedup": t["theory_speedup"], "theory_grid_s": t["theory_grid_s"], "theory": t,
+        "main_job_quick_s": bench_main_job(quick=True),
+        "main_job_s": None if quick else bench_main_job(quick=False),
+    }

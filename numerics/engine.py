@@ -158,56 +158,71 @@ def run(problem, optimizer, w0, iters, seeds, hp=None, *, noise=None, eps_gap=No
     bar = _progress(iters, quiet)
     k_ck = 0
 
+    all_active = True  # fast path: no masking while every run is still going
     with np.errstate(all="ignore"):
         for t in range(iters + 1):
             if every_step or is_ck[t]:
-                G = problem.grad(state.w)
-                f = problem.value(state.w) - problem.fstar
-                n = np.sqrt(np.einsum("rd,rd->r", G, G))
-                bad = active & ~(np.isfinite(f) & np.isfinite(n))
-                if bad.any():  # diverged during the last step: keep the last finite iterate
-                    diverged |= bad
-                    active &= ~bad
-                    state = state._replace(w=np.where(bad[:, None], state.w_prev, state.w))
-                    stop_t[bad] = t - 1
-                f = np.where(active, f, last[0])
-                n = np.where(active, n, last[1])
+                f, G = problem.value_and_grad(state.w)
+                f = f - problem.fstar
+                n = np.sqrt((G * G).sum(axis=1))
+                fin = np.isfinite(f) & np.isfinite(n)
+                if not fin.all():
+                    bad = active & ~fin
+                    if bad.any():  # diverged during the last step: keep the last finite iterate
+                        diverged |= bad
+                        active &= ~bad
+                        all_active = False
+                        state = state._replace(w=np.where(bad[:, None], state.w_prev, state.w))
+                        stop_t[bad] = t - 1
+                        frozen_samples[bad] = oracle.samples[bad]
+                if not all_active:
+                    f = np.where(active, f, last[0])
+                    n = np.where(active, n, last[1])
                 last = (f, n)
-                if not oracle.stochastic and hasattr(oracle, "prime"):
+                if not oracle.stochastic:
                     oracle.prime(state.w, G)
                 if eg is not None:
-                    newly = active & (hit_gap < 0) & (f <= eg)
-                    hit_gap[newly] = t
+                    newly = (hit_gap < 0) & (f <= eg)
+                    hit_gap[newly if all_active else newly & active] = t
                 if egr is not None:
-                    newly = active & (hit_grad < 0) & (n <= egr)
-                    hit_grad[newly] = t
-            cur_samples = np.where(active, oracle.samples, frozen_samples)
+                    newly = (hit_grad < 0) & (n <= egr)
+                    hit_grad[newly if all_active else newly & active] = t
+            if is_ck[t] or max_samples is not None:
+                cur_samples = oracle.samples.copy() if all_active else np.where(active, oracle.samples, frozen_samples)
             if is_ck[t]:
                 gap[:, k_ck], gnorm[:, k_ck], samp[:, k_ck] = last[0], last[1], cur_samples
                 k_ck += 1
-            done = np.zeros(R, bool)
-            if stop_at_threshold:
-                done |= (hit_gap >= 0) if eg is not None else False
-                done |= (hit_grad >= 0) if egr is not None else False
+            done = None
+            if stop_at_threshold and eg is not None:
+                done = hit_gap >= 0
+            if stop_at_threshold and egr is not None:
+                done = (hit_grad >= 0) if done is None else done | (hit_grad >= 0)
             if max_samples is not None:
-                done |= cur_samples >= max_samples
-            finishing = active & done
-            stop_t[finishing] = t
-            frozen_samples = np.where(active, oracle.samples, frozen_samples)
-            active &= ~done
+                done = (cur_samples >= max_samples) if done is None else done | (cur_samples >= max_samples)
+            if done is not None:
+                finishing = active & done
+                if finishing.any():
+                    stop_t[finishing] = t
+                    frozen_samples[finishing] = oracle.samples[finishing]
+                    active &= ~done
+                    all_active = False
             if t == iters or not active.any() or (callback is not None and callback(t, state, active)):
                 stop_t[active] = t
                 break
             new = opt.step(state, oracle, hp)
-            finite = np.isfinite(new.w).all(axis=1)
-            blow = active & ~finite
-            if blow.any():
-                diverged |= blow
-                stop_t[blow] = t
-                active &= ~blow
-            keep = active[:, None]
-            state = new._replace(w=np.where(keep, new.w, state.w), m=np.where(keep, new.m, state.m),
-                                 w_prev=np.where(keep, state.w, state.w_prev))
+            if all_active and np.isfinite(new.w).all():
+                state = new
+            else:
+                blow = active & ~np.isfinite(new.w).all(axis=1)
+                if blow.any():
+                    diverged |= blow
+                    stop_t[blow] = t
+                    frozen_samples[blow] = oracle.samples[blow]
+                    active &= ~blow
+                    all_active = False
+                keep = active[:, None]
+                state = new._replace(w=np.where(keep, new.w, state.w), m=np.where(keep, new.m, state.m),
+                                     w_prev=np.where(keep, state.w, state.w_prev))
             if bar is not None and t % 100 == 0:
                 bar.update(min(100, iters - bar.n))
     if bar is not None:

@@ -95,8 +95,12 @@ class PhaseRetrieval(FiniteSum):
         return 0.5 * np.mean((self.y - S * S) ** 2, axis=1)
 
     def grad(self, W):
+        return self.value_and_grad(W)[1]
+
+    def value_and_grad(self, W):
         S = W @ self.A.T
-        return -2.0 * self._gf * ((self.y - S * S) * S) @ self.A / self.m
+        r = self.y - S * S
+        return 0.5 * np.mean(r * r, axis=1), -2.0 * self._gf * (r * S) @ self.A / self.m
 
     def sample_grads(self, W, idx):
         """Mean of grad f_r over r in idx[k], for each run k: idx has shape (R, b)."""

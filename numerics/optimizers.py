@@ -43,14 +43,12 @@ class State(NamedTuple):
 
 
 def _norm(G):
-    return np.sqrt(np.einsum("rd,rd->r", G, G))
+    return np.sqrt((G * G).sum(axis=1))
 
 
 def _pow_inv(n, beta):
-    """1 / n^beta with 0-norm directions giving a zero step (0 * anything)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(n > 0, n ** (-beta), 0.0)
-    return np.where(beta == 0, 1.0, out)
+    """1 / n^beta; a zero gradient gives a zero step whatever beta (it multiplies g = 0)."""
+    return np.power(n, -beta, out=np.ones_like(n), where=n > 0)
 
 
 # -- estimators: (state, oracle, hp) -> (g, m) --------------------------------------------------------

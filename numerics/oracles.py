@@ -55,6 +55,9 @@ class Oracle:
 
     stochastic = True
 
+    def prime(self, W, G):
+        """Offer the exact gradient G at W (computed for the metrics); only exact oracles reuse it."""
+
     def __init__(self, problem, streams):
         self.problem, self.streams = problem, streams
         self.samples = np.zeros(len(streams), dtype=np.int64)

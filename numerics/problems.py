@@ -17,7 +17,7 @@ from theory.numbers import InputError
 
 
 def _norm(W):
-    return np.sqrt(np.einsum("rd,rd->r", W, W))
+    return np.sqrt((W * W).sum(axis=1))
 
 
 def _inf_ratio(fun, lo, hi, n=4000):
@@ -46,6 +46,9 @@ class Problem:
 
     def hess(self, W):
         raise NotImplementedError(f"{self.name} has no Hessian")
+
+    def value_and_grad(self, W):
+        return self.value(W), self.grad(W)
 
     def certify(self, radius=None) -> Constants:
         raise NotImplementedError

@@ -74,6 +74,15 @@ def test_problems_lists_constants(capsys):
 
 
 def test_bench_small(capsys):
-    assert main(["bench", "--runs", "8", "--iters", "200", "--sample", "2", "--json"]) == 0
+    assert main(["bench", "--only", "batching", "--runs", "8", "--iters", "200", "--sample", "2", "--json"]) == 0
     j = json.loads(capsys.readouterr().out)
     assert j["batching_speedup"] > 0 and j["runs"] == 8
+
+
+def test_bench_engine_and_theory_small():
+    from numerics.bench import bench_engine, bench_theory
+
+    e = bench_engine({"runs": 4, "steps": 20, "m": 200, "dim": 10}, loop_sample=1)
+    assert e["engine_overhead"] > 0 and e["speedup_vs_loop"] > 0
+    t = bench_theory(n=10_000, sample=3)
+    assert t["max_rel_diff"] < 1e-12  # the lambdified grid equals SymPy's values

@@ -167,3 +167,21 @@ def min_eps(L0_v, L1_v, tau1_v, tau2_v, beta_v, delta0_v, iterations=None, sampl
 
 def parse_optional(name, v):
     return None if v is None else parse_number(name, v)
+
+
+_T_NUMPY = None
+
+
+def t_grid(eps, L0, L1, tau1, tau2, beta, delta0):
+    """Theorem 2's T (smallest integer satisfying (16)) on NumPy arrays: the lambdified bound, vectorized over
+    every argument (broadcast). Values beyond float64 come out as inf; use predict_insgd for single huge values."""
+    import numpy as np
+
+    global _T_NUMPY
+    if _T_NUMPY is None:
+        _T_NUMPY = sp.lambdify((L0_, L1_, tau1_, tau2_, beta_, Delta0_, eps_), T_BOUND, "numpy")
+    with np.errstate(over="ignore"):
+        return np.ceil(_T_NUMPY(L0, L1, tau1, tau2, beta, delta0, np.asarray(eps, float)))
+
+
+L0_, L1_, tau1_, tau2_, beta_, Delta0_, eps_ = L0, L1, tau1, tau2, beta, Delta0, eps

@@ -185,16 +185,77 @@ def cmd_problems(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from numerics.bench import bench_batching
+    from numerics.bench import bench_all, bench_batching
 
-    res = bench_batching(runs=args.runs, iters=args.iters, sample=args.sample)
+    if args.only == "batching":
+        res = bench_batching(runs=args.runs, iters=args.iters, sample=args.sample)
+        if args.json:
+            _print_json(res)
+        else:
+            print(f"batching: {res['runs']} NGD configurations x {res['iters']} iterations: batch {res['batch_s']:.3f} s, "
+                  f"one after another {res['sequential_s']:.2f} s (from {res['sequential_sampled']} runs) -> "
+                  f"speedup {res['batching_speedup']:.1f}x")
+        return 0
+    res = bench_all(quick=args.quick)
     if args.json:
         _print_json(res)
-    else:
-        print(f"batching: {res['runs']} NGD configurations x {res['iters']} iterations: batch {res['batch_s']:.3f} s, "
-              f"one after another {res['sequential_s']:.2f} s (from {res['sequential_sampled']} runs) -> "
-              f"speedup {res['batching_speedup']:.1f}x")
+        return 0
+    e = res["engine"]
+    print(_table([
+        ("1. batching (64 NGD configs, 1e4 its)", f"{res['batching_speedup']:.1f}x (target >= 10x)"),
+        ("2. engine / bare kernel (I-NSGD, PR)", f"{res['engine_overhead']:.2f}x (target <= 1.3x): "
+                                                 f"{e['engine_s']:.2f} s vs {e['bare_kernel_s']:.2f} s"),
+        ("3. engine vs per-seed loop", f"{res['speedup_vs_loop']:.1f}x (target >= 3x)"),
+        ("4. Theorem 2 T on 1e6 points", f"{res['theory_grid_s']:.3f} s, {res['theory_speedup']:.3g}x vs SymPy subs "
+                                         "(target >= 1000x, < 1 s)"),
+        ("5. main job --quick / full", f"{res['main_job_quick_s']:.1f} s / "
+                                       f"{'-' if res['main_job_s'] is None else format(res['main_job_s'], '.1f') + ' s'}"),
+    ]))
     return 0
+
+
+def cmd_sweep(args) -> int:
+    from pathlib import Path
+
+    from verify.sweep import SweepConfig, default_executor, sweep
+
+    try:
+        raw = json.loads(Path(args.configs).read_text())
+    except (OSError, ValueError) as e:
+        raise InputError(f"configs must be a readable JSON list of run configs: {e}") from None
+    if not isinstance(raw, list) or not raw:
+        raise InputError("configs must be a non-empty JSON list of run configs")
+    try:
+        configs = [SweepConfig.from_dict(c) for c in raw]
+    except (TypeError, KeyError) as e:
+        raise InputError(f"configs: each entry needs problem, optimizer, iters, seeds (optional: hp, params, ...): {e}") from None
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()) and not args.force:
+        raise InputError(f"out directory {out} is not empty; pass --force to overwrite it")
+    out.mkdir(parents=True, exist_ok=True)
+    if args.executor == "dask":
+        from verify.sweep import dask_executor
+
+        ex, client = dask_executor(args.workers or 2)
+        try:
+            traces = sweep(configs, ex)
+        finally:
+            client.close()
+    elif args.executor == "serial":
+        traces = [sweep([c], _Serial())[0] for c in configs]
+    else:
+        with default_executor(args.workers) as ex:
+            traces = sweep(configs, ex)
+    for i, tr in enumerate(traces):
+        tr.save(out / f"run_{i:03d}", overwrite=args.force)
+    print(f"{len(traces)} trace(s) written to {out}/")
+    return 0
+
+
+class _Serial:
+    @staticmethod
+    def map(fn, items):
+        return map(fn, items)
 
 
 def _grid(text):
@@ -239,7 +300,7 @@ def cmd_check(args) -> int:
 def cmd_verify_all(args) -> int:
     from verify.main_job import run_all
 
-    s = run_all(args.out, quick=args.quick, force=args.force, data=args.data)
+    s = run_all(args.out, quick=args.quick, force=args.force, data=args.data, workers=args.workers)
     n = len(s["checks"])
     ok = sum(r["verdict"] == "pass" for r in s["checks"])
     print(f"{ok}/{n} checks confirm the derived predictions; {len(s['paper_disagreements'])} disagreement(s) with "
@@ -422,14 +483,30 @@ def build_parser() -> argparse.ArgumentParser:
     va.add_argument("--quick", action="store_true", help="a small run (seconds)")
     va.add_argument("--force", action="store_true", help="overwrite a non-empty output directory")
     va.add_argument("--data", help="life-expectancy CSV: adds the DRO reproduction to the report")
+    va.add_argument("--workers", type=int, help="processes for the independent checks (default: all cores; 1: serial)")
     va.set_defaults(func=cmd_verify_all)
 
-    bn = sub.add_parser("bench", help="benchmarks (ratios measured in one run)")
-    bn.add_argument("--runs", type=int, default=64)
-    bn.add_argument("--iters", type=int, default=10_000)
-    bn.add_argument("--sample", type=int, default=8, help="sequential runs timed (the rest extrapolated)")
+    bn = sub.add_parser("bench", help="benchmarks (ratios measured in one run)",
+                        description="Benchmarks, each a ratio measured in one run: batching, engine overhead vs the "
+                        "bare kernel, engine vs a per-seed loop, lambdified theory vs SymPy, main job wall time.")
+    bn.add_argument("--only", choices=["batching"], help="run one benchmark")
+    bn.add_argument("--runs", type=int, default=64, help="(batching) configurations")
+    bn.add_argument("--iters", type=int, default=10_000, help="(batching) iterations")
+    bn.add_argument("--sample", type=int, default=8, help="(batching) sequential runs timed (the rest extrapolated)")
+    bn.add_argument("--quick", action="store_true", help="skip the full main job (reported as null)")
     bn.add_argument("--json", action="store_true")
     bn.set_defaults(func=cmd_bench)
+
+    sw = sub.add_parser("sweep", help="run a JSON list of run configs on an executor; write one trace each",
+                        description="Configs in, traces out. Each config: problem, optimizer, iters, seeds (a list "
+                        "or a count), and optional params, hp, w0, noise, eps_gap, eps_grad, max_samples. The same "
+                        "configs give the same traces on every executor.")
+    sw.add_argument("configs", help="a JSON file with a list of configs")
+    sw.add_argument("--out", required=True, help="directory for run_NNN.npz/.json")
+    sw.add_argument("--executor", choices=["process", "serial", "dask"], default="process")
+    sw.add_argument("--workers", type=int, help="workers (default: all cores)")
+    sw.add_argument("--force", action="store_true")
+    sw.set_defaults(func=cmd_sweep)
     return ap
 
 

@@ -30,7 +30,12 @@ def _label(problem, beta):
     return f"{problem.name}({params}) beta={beta:.3g}"
 
 
-def run_all(out="insgd-report", quick=False, force=False, progress=True, data=None) -> dict:
+def _check_case(args):
+    prob, beta, grid = args
+    return check(prob, beta, eps_grid=grid)
+
+
+def run_all(out="insgd-report", quick=False, force=False, progress=True, data=None, workers=None) -> dict:
     out = Path(out)
     if out.exists() and any(out.iterdir()) and not force:
         raise InputError(f"out directory {out} is not empty; pass --force to overwrite it")
@@ -39,16 +44,26 @@ def run_all(out="insgd-report", quick=False, force=False, progress=True, data=No
     grid = np.geomspace(1e-2, 1e-4, 4) if quick else np.geomspace(1e-2, 1e-5, 6)
     t0 = time.perf_counter()
     results = []
-    for i, (prob, beta) in enumerate(cases, 1):
+    jobs = [(prob, beta, grid) for prob, beta in cases]
+    if workers == 1:
+        done = map(_check_case, jobs)
+        pool = None
+    else:
+        from verify.sweep import default_executor
+
+        pool = default_executor(workers)
+        done = pool.map(_check_case, jobs)
+    for i, ((prob, beta), res) in enumerate(zip(cases, done, strict=True), 1):
         label = _label(prob, beta)
         if progress:
             print(f"[{i}/{len(cases)}] {label}", file=sys.stderr, flush=True)
-        res = check(prob, beta, eps_grid=grid)
         fig = f"figures/check_{i:02d}_{prob.name}_beta{beta:.3g}.png"
         plot_check(res, out / fig)
         j = res.to_json()
         j["label"], j["figure"] = label, fig
         results.append(j)
+    if pool is not None:
+        pool.shutdown()
     if progress:
         print("[Theorem 2 / Lemma 2] I-NSGD seeds, Lemma 2 Monte Carlo, independence", file=sys.stderr, flush=True)
     t2 = theorem2_section(quick)
