@@ -8,6 +8,7 @@ import json
 import os
 import sys
 
+import numpy as np
 import sympy as sp
 
 from theory.numbers import InputError
@@ -364,6 +365,57 @@ def cmd_reproduce(args) -> int:
     return 0
 
 
+def cmd_audit(args) -> int:
+    from verify.audit import audit_expr, plot_scatter, problem_expr, smoothness_scatter
+
+    if (args.expr is None) == (args.problem is None):
+        raise InputError("give exactly one of --expr or --problem")
+    box = None
+    if args.box is not None:
+        try:
+            a, b = (float(_numbers("box", x)) for x in args.box.split(":"))
+        except ValueError:
+            raise InputError(f"box must look like a:b, got {args.box!r}") from None
+        box = (a, b)
+    pl = [(float(_numbers("claim-pl RHO", r)), float(_numbers("claim-pl MU", m))) for r, m in args.claim_pl or []]
+    sm = [(f, *(float(_numbers("claim-smooth", x)) for x in rest)) for f, *rest in args.claim_smooth or []]
+    scatter = None
+    if args.problem is not None:
+        problem = _load_problem(args)
+        expr = problem_expr(problem)
+        if args.plot or expr is None:
+            scatter = smoothness_scatter(problem)
+            if args.plot:
+                plot_scatter(scatter, args.plot, problem.name)
+        if expr is None:
+            out = {"problem": problem.name, "fstar": problem.fstar, "argmin": np.asarray(problem.argmin).tolist(),
+                   "stationary_points": None, "rho_range": None, "alpha_min": None,
+                   "claims": [{"kind": k, "verdict": "unknown", "evidence": "no symbolic form: only the empirical "
+                               "scatter applies"} for k in ["pl"] * len(pl) + ["smooth"] * len(sm)],
+                   "certificates": problem.certify().to_json(), "scatter": {k: v for k, v in scatter.items() if k != "points"}}
+            _emit_audit(out, args)
+            return 0
+    else:
+        expr = args.expr
+    out = audit_expr(expr, box, pl, sm)
+    if scatter is not None:
+        out["scatter"] = {k: v for k, v in scatter.items() if k != "points"}
+    _emit_audit(out, args)
+    return 0
+
+
+def _emit_audit(out, args):
+    if args.json:
+        _print_json(out)
+        return
+    print(f"f* = {out.get('fstar')}, argmin = {out.get('argmin')}, stationary points = {out.get('stationary_points')}")
+    print(f"rho range: {out.get('rho_range')}; alpha_min (Hessian form, global): {out.get('alpha_min')}")
+    for c in out["claims"]:
+        print(f"  {c['kind']} {c.get('form') or ''} {c.get('constants', '')} on {c.get('region', '?')}: "
+              f"{c['verdict'].upper()}" + (f", witness {c['witness']}" if c.get("witness") else "") +
+              f" ({c.get('evidence', '')})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="insgd", description=(
         "Check the convergence theorems of 'Independently-Normalized SGD for Generalized-Smooth "
@@ -456,6 +508,21 @@ def build_parser() -> argparse.ArgumentParser:
     lm.add_argument("--oracle", default="synthetic", help="synthetic (default) or aligned (worst-case direction)")
     lm.add_argument("--json", action="store_true")
     lm.set_defaults(func=cmd_lemma2)
+
+    au = sub.add_parser("audit", help="does a function satisfy Assumptions 1 and 2, with which constants?",
+                        description="Audit a SymPy expression in w (or a 1-D registry problem): f*, minimizers, "
+                        "stationary points, the admissible rho, alpha_min, and claims, each 'holds' (certified by "
+                        "interval arithmetic), 'fails' (a witness re-checked at 50 digits) or 'unknown'. Without "
+                        "--box the region is all of R.")
+    au.add_argument("--expr", help='e.g. "w + w**2/2 + w**4"')
+    au.add_argument("--problem")
+    au.add_argument("--param", action="append", metavar="K=V")
+    au.add_argument("--box", metavar="A:B", help="the region [A, B] (default: all of R); write --box=-3:3 for negative A")
+    au.add_argument("--claim-pl", nargs=2, action="append", metavar=("RHO", "MU"))
+    au.add_argument("--claim-smooth", nargs=4, action="append", metavar=("FORM", "L0", "L1", "ALPHA"))
+    au.add_argument("--json", action="store_true")
+    au.add_argument("--plot", metavar="FILE", help="(--problem) the empirical smoothness scatter as a PNG")
+    au.set_defaults(func=cmd_audit)
 
     rp = sub.add_parser("reproduce", help="the paper's experiments: Figure 2 (phase-retrieval) and Figure 3 (dro)",
                         description="Regenerate Figure 2 (phase retrieval) or Figure 3 (DRO) on several seeds: "

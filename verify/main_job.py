@@ -76,6 +76,11 @@ def run_all(out="insgd-report", quick=False, force=False, progress=True, data=No
         r = reproduce(which, seeds=3, quick=quick, out=out / "reproduce", force=True, progress=progress, **kw)
         repro[which] = {k: v for k, v in r["summary"].items() if k != "markdown"} | {
             "figure": f"reproduce/{which}.png", "markdown": f"reproduce/{which}.md"}
+    from verify.paper_audit import paper_audit
+
+    if progress:
+        print("[paper audit] every checkable statement", file=sys.stderr, flush=True)
+    audit = paper_audit(quick=quick, checks=results)
     summary = {
         "quick": quick,
         "elapsed_s": time.perf_counter() - t0,
@@ -86,6 +91,7 @@ def run_all(out="insgd-report", quick=False, force=False, progress=True, data=No
         "paper_disagreements": _disagreements(results),
         "theorem2": t2,
         "reproduce": repro,
+        "paper_audit": audit,
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False, default=_np))
     (out / "report.md").write_text(_report(summary))
@@ -189,6 +195,14 @@ Two sample gradients (10, 0) and (0, 1); angle between the mean estimator and gr
 """
 
 
+def _audit_report(entries) -> str:
+    from verify.paper_audit import audit_markdown, counts
+
+    c = counts(entries)
+    return (f"{len(entries)} statements: {c['holds']} hold, {c['fails']} fail, {c['incomplete']} incomplete, "
+            f"{c['unknown']} unknown.\n\n" + audit_markdown(entries))
+
+
 def _repro_report(rep) -> str:
     lines = []
     for which, r in rep.items():
@@ -258,6 +272,10 @@ alpha <= beta, regime 1 (rho < 2 - beta) is then empty: every regime-1 case abov
 ball, not globally.
 
 {_t2_report(s["theorem2"])}
+
+## The paper audit (Sections 2-4)
+
+{_audit_report(s["paper_audit"])}
 
 ## The paper's experiments (Section 4)
 
