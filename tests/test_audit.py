@@ -89,3 +89,12 @@ def test_paper_audit_registry():
     assert any(e["verdict"] == "holds" and "rho = 1, mu = 0.1" in e["statement"] for e in entries)
     assert any(e["ref"].startswith("Lemma 2") and e["verdict"] == "fails" for e in entries)
     assert all(e["verdict"] in ("holds", "fails", "incomplete", "unknown") for e in entries) and len(by) >= 12
+
+
+def test_several_variables_refutation():
+    # f = w0^2 + w1^4: PL with rho = 2 fails along w1 (|grad|^2 ~ 16 w1^6 << w1^4 near 0); the Hessian form with
+    # (L0, L1, alpha) = (1, 1, 0) fails (||Hess|| = 12 w1^2 grows); a true claim stays unknown (no nD certificates).
+    r = audit_expr("w0**2 + w1**4", pl_claims=[(2, 1.0), (4 / 3, 0.01)], smooth_claims=[("hessian", 1, 1, 0)])
+    v = [c["verdict"] for c in r["claims"]]
+    assert v[0] == "fails" and v[2] == "fails" and v[1] in ("unknown", "fails")
+    assert "holds" not in v and r["fstar"] == pytest.approx(0, abs=1e-8)

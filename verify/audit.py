@@ -482,7 +482,7 @@ def best_mu(audit, rho, box=None):
 def audit_expr(text, box=None, pl_claims=(), smooth_claims=()) -> dict:
     e, syms = parse(text) if isinstance(text, str) else (text, [W])
     if len(syms) > 1:
-        raise InputError("expr: the auditor handles one variable w here; several variables are not supported yet")
+        return audit_nd(e, syms, box, pl_claims, smooth_claims)
     a = Audit1D(e)
     if box is not None and not box[0] < box[1]:
         raise InputError(f"box must be a:b with a < b, got {box}")
@@ -572,3 +572,82 @@ def plot_scatter(sc, path, title=""):
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+# -- several variables: refutation only --------------------------------------------------------------
+
+def audit_nd(expr, syms, box=None, pl_claims=(), smooth_claims=(), seed=0):
+    """f(w0, ..., w_{d-1}): f* estimated by local minimization from many starts (an upper bound of the true f*,
+    so a PL violation found with it is a violation for the true f* too), then a search for violations of each
+    claim (random points at several scales, then local maximization), witnesses re-checked at 50 digits.
+    No certificate in several variables: claims not refuted are `unknown`."""
+    d = len(syms)
+    f_np = sp.lambdify([syms], expr, "numpy")
+    grad = [sp.diff(expr, s) for s in syms]
+    g_np = sp.lambdify([syms], grad, "numpy")
+    hess = sp.hessian(expr, syms)
+    h_np = sp.lambdify([syms], hess, "numpy")
+    rng = np.random.default_rng(seed)
+    lo, hi = box if box is not None else (-SEARCH_RADIUS, SEARCH_RADIUS)
+    best = None
+    with np.errstate(all="ignore"):
+        for x0 in rng.uniform(max(lo, -3), min(hi, 3), (20, d)):
+            res = optimize.minimize(lambda x: f_np(x), x0, jac=lambda x: np.asarray(g_np(x), float),
+                                    method="L-BFGS-B", bounds=[(lo, hi)] * d)
+            if best is None or res.fun < best.fun:
+                best = res
+    fstar = float(best.fun)
+    pts = np.concatenate([rng.normal(0, s, (400, d)) for s in (1e-3, 1e-1, 1, 3, 10)] +
+                         [best.x + rng.normal(0, s, (200, d)) for s in (1e-6, 1e-3, 1e-1)])
+    pts = np.clip(pts, lo, hi)
+
+    def viol(kind, c, x):
+        g = np.asarray(g_np(x), float)
+        if kind == "pl":
+            return (f_np(x) - fstar) - np.linalg.norm(g) ** c["rho"] / (2 * c["mu"])
+        return np.linalg.norm(np.asarray(h_np(x), float), 2) - (c["L0"] + c["L1"] * np.linalg.norm(g) ** c["alpha"])
+
+    def exact(kind, c, x):
+        sub = {s: sp.Rational(repr(float(v))) for s, v in zip(syms, x, strict=True)}
+        with mpmath.workdps(50):
+            g = [sp.N(gi.subs(sub), 50) for gi in grad]
+            gn = sp.sqrt(sum(v**2 for v in g))
+            if kind == "pl":
+                val = (sp.N(expr.subs(sub), 50) - sp.Rational(repr(fstar))) - gn ** sp.nsimplify(c["rho"]) / (2 * sp.nsimplify(c["mu"]))
+            else:
+                Hm = mpmath.matrix([[mpmath.mpf(str(sp.N(hess[i, j].subs(sub), 50))) for j in range(d)] for i in range(d)])
+                ev = mpmath.eigsy(Hm)[0]
+                hn = max(abs(ev[i]) for i in range(d))
+                val = sp.Float(str(hn), 50) - (sp.nsimplify(c["L0"]) + sp.nsimplify(c["L1"]) * gn ** sp.nsimplify(c["alpha"]))
+        return bool(val > 0)
+
+    claims = []
+    region = "R^d" if box is None else f"[{lo:g}, {hi:g}]^{d}"
+    todo = [("pl", None, {"rho": r, "mu": m}) for r, m in pl_claims]
+    for form, L0, L1, al in smooth_claims:
+        todo.append(("smooth", form, {"L0": L0, "L1": L1, "alpha": al}))
+    for kind, form, c in todo:
+        cl = Claim(kind, form, c, region)
+        if kind == "smooth" and form != "hessian":
+            cl.evidence = "several variables: only the Hessian form and PL are searched"
+            claims.append(cl)
+            continue
+        with np.errstate(all="ignore"):
+            v = np.array([viol(kind, c, x) for x in pts])
+            v = np.where(np.isfinite(v), v, -np.inf)
+            for i in np.argsort(v)[::-1][:5]:
+                res = optimize.minimize(lambda x: -viol(kind, c, np.clip(x, lo, hi)), pts[i], method="Nelder-Mead",
+                                        options={"maxiter": 400, "xatol": 1e-10, "fatol": 1e-14})
+                for cand in (np.clip(res.x, lo, hi), pts[i]):
+                    if viol(kind, c, cand) > 0 and exact(kind, c, cand):
+                        cl.verdict, cl.witness = "fails", [float(t) for t in cand]
+                        cl.evidence = "violation found by search, re-checked at 50 digits (f* estimated from above)"
+                        break
+                if cl.verdict == "fails":
+                    break
+        if cl.verdict != "fails":
+            cl.evidence = "no violation found by search; no certificate in several variables"
+        claims.append(cl)
+    return {"expr": str(expr), "fstar": fstar, "fstar_status": "estimated (local minimization, 20 starts)",
+            "argmin": best.x.tolist(), "stationary_points": None, "rho_range": None, "alpha_min": None,
+            "claims": [c.to_json() for c in claims]}
