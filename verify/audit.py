@@ -613,7 +613,8 @@ def audit_nd(expr, syms, box=None, pl_claims=(), smooth_claims=(), seed=0):
             g = [sp.N(gi.subs(sub), 50) for gi in grad]
             gn = sp.sqrt(sum(v**2 for v in g))
             if kind == "pl":
-                val = (sp.N(expr.subs(sub), 50) - sp.Rational(repr(fstar))) - gn ** sp.nsimplify(c["rho"]) / (2 * sp.nsimplify(c["mu"]))
+                rho, mu = sp.nsimplify(c["rho"]), sp.nsimplify(c["mu"])
+                val = (sp.N(expr.subs(sub), 50) - sp.Rational(repr(fstar))) - gn**rho / (2 * mu)
             else:
                 Hm = mpmath.matrix([[mpmath.mpf(str(sp.N(hess[i, j].subs(sub), 50))) for j in range(d)] for i in range(d)])
                 ev = mpmath.eigsy(Hm)[0]
@@ -636,7 +637,7 @@ def audit_nd(expr, syms, box=None, pl_claims=(), smooth_claims=(), seed=0):
             v = np.array([viol(kind, c, x) for x in pts])
             v = np.where(np.isfinite(v), v, -np.inf)
             for i in np.argsort(v)[::-1][:5]:
-                res = optimize.minimize(lambda x: -viol(kind, c, np.clip(x, lo, hi)), pts[i], method="Nelder-Mead",
+                res = optimize.minimize(lambda x, k=kind, cc=c: -viol(k, cc, np.clip(x, lo, hi)), pts[i], method="Nelder-Mead",
                                         options={"maxiter": 400, "xatol": 1e-10, "fatol": 1e-14})
                 for cand in (np.clip(res.x, lo, hi), pts[i]):
                     if viol(kind, c, cand) > 0 and exact(kind, c, cand):
