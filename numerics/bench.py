@@ -111,9 +111,9 @@ def bench_theory(n=1_000_000, sample=20):
     from theory.insgd import T_BOUND, t_grid
 
     eps = np.geomspace(1e-1, 1e-6, n)
-    consts = dict(L0=1.0, L1=2.0, tau1=1.5, tau2=0.5, beta=2 / 3, delta0=1.0)
+    consts = {"L0": 1.0, "L1": 2.0, "tau1": 1.5, "tau2": 0.5, "beta": 2 / 3, "delta0": 1.0}
     t0 = time.perf_counter()
-    T = t_grid(eps, **consts)
+    T = t_grid(eps, *consts.values())
     grid = time.perf_counter() - t0
     subs = {S.L0: 1, S.L1: 2, S.tau1: sp.Rational(3, 2), S.tau2: sp.Rational(1, 2), S.beta: sp.Rational(2, 3),
             S.Delta0: 1}

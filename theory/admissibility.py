@@ -54,12 +54,14 @@ has no minimizer). These hypotheses are reported with every verdict.
 
 import sympy as sp
 
+from theory.numbers import exact
+
 HYPOTHESES = "f non-constant, C^1, attains its infimum, unbounded above"
 
 
 def admissible_forms(alpha, rho) -> dict:
     """For each form of Assumption 1, whether (alpha, rho) is globally admissible (exact comparison)."""
-    a, r = sp.nsimplify(alpha), sp.nsimplify(rho)
+    a, r = exact(alpha), exact(rho)
     return {
         "literal": bool(sp.Eq(r, 2)),
         "segment": bool((2 - a <= r) & (r <= 2)),
@@ -69,7 +71,7 @@ def admissible_forms(alpha, rho) -> dict:
 
 def admissible_rho_interval(alpha, form: str):
     """The closed interval of rho admissible with the given alpha and form, as a SymPy Interval."""
-    a = sp.nsimplify(alpha)
+    a = exact(alpha)
     if form == "literal":
         return sp.FiniteSet(2)
     if form in ("segment", "hessian"):

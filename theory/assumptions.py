@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from theory import symbols as S
+from theory.numbers import exact
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Assumption:
 
     def holds(self, **values) -> bool:
         """Evaluate the inequality exactly at given numbers (keys: symbol names of constants/variables)."""
-        subs = {s: sp.nsimplify(values[s.name]) for s in self.constants + self.variables}
+        subs = {s: exact(values[s.name]) for s in self.constants + self.variables}
         return bool(self.inequality.subs(subs))
 
 

@@ -17,13 +17,14 @@ Preconditions the proof sketch uses but the statement does not list:
   (variance of the batch mean <= (tau1 G + tau2)^2 / B', threshold G/2 + tau2/(2 tau1)).
 """
 
+import functools
 from dataclasses import dataclass, field
 
 import mpmath
 import sympy as sp
 
 from theory import symbols as S
-from theory.numbers import InputError, in_closed, json_number, parse_number, positive
+from theory.numbers import InputError, in_closed, json_number, positive
 
 L0, L1, beta, eps, tau1, tau2, Delta0 = S.L0, S.L1, S.beta, S.eps, S.tau1, S.tau2, S.Delta0
 Tsym = sp.Symbol("T", positive=True)
@@ -120,8 +121,7 @@ def predict_insgd(L0_v, L1_v, tau1_v, tau2_v, beta_v, delta0_v, eps_v, alpha_v=N
         T_int = int(T) if T < mpmath.mpf(2) ** 63 else T
         B_ = max(1, int(sp.ceiling(B_EXPR.subs(vals))))
         Bp = max(1, int(sp.ceiling(B_PRIME_EXPR.subs(vals))))
-        gam = min(_mp(1 / (4 * fv[L0])), _mp(1 / (4 * fv[L1])), 1 / mpmath.sqrt(T),
-                  _mp(1 / (8 * fv[L1] * (3 * fv[tau2] / fv[tau1]) ** fv[beta])))
+        gam = _mp(GAMMA.subs({**fv, Tsym: sp.Float(mpmath.nstr(T, dps), dps)}), dps)
         samples = T * (B_ + Bp)
         samples = int(samples) if samples < mpmath.mpf(2) ** 63 else samples
     warnings = []
@@ -165,23 +165,15 @@ def min_eps(L0_v, L1_v, tau1_v, tau2_v, beta_v, delta0_v, iterations=None, sampl
     return sp.Max(*cands), int(T)
 
 
-def parse_optional(name, v):
-    return None if v is None else parse_number(name, v)
+@functools.cache
+def _t_numpy():
+    return sp.lambdify((L0, L1, tau1, tau2, beta, Delta0, eps), T_BOUND, "numpy")
 
 
-_T_NUMPY = None
-
-
-def t_grid(eps, L0, L1, tau1, tau2, beta, delta0):
+def t_grid(eps_v, L0_v, L1_v, tau1_v, tau2_v, beta_v, delta0_v):
     """Theorem 2's T (smallest integer satisfying (16)) on NumPy arrays: the lambdified bound, vectorized over
     every argument (broadcast). Values beyond float64 come out as inf; use predict_insgd for single huge values."""
     import numpy as np
 
-    global _T_NUMPY
-    if _T_NUMPY is None:
-        _T_NUMPY = sp.lambdify((L0_, L1_, tau1_, tau2_, beta_, Delta0_, eps_), T_BOUND, "numpy")
     with np.errstate(over="ignore"):
-        return np.ceil(_T_NUMPY(L0, L1, tau1, tau2, beta, delta0, np.asarray(eps, float)))
-
-
-L0_, L1_, tau1_, tau2_, beta_, Delta0_, eps_ = L0, L1, tau1, tau2, beta, Delta0, eps
+        return np.ceil(_t_numpy()(L0_v, L1_v, tau1_v, tau2_v, beta_v, delta0_v, np.asarray(eps_v, float)))

@@ -37,7 +37,7 @@ import sympy as sp
 from theory import symbols as S
 from theory.admissibility import HYPOTHESES, admissible_forms
 from theory.asymptotics import order_in_inverse_eps
-from theory.numbers import InputError, ceil_int_or_mpf, in_closed, json_number, positive
+from theory.numbers import InputError, ceil_int_or_mpf, exact, in_closed, json_number, positive
 
 L0, L1, alpha, beta, rho, mu, eps, t, Delta0, gamma = (
     S.L0, S.L1, S.alpha, S.beta, S.rho, S.mu, S.eps, S.t, S.Delta0, S.gamma,
@@ -129,7 +129,7 @@ DERIVED = DerivedTheorem1()
 
 
 def regime_of(beta_v, rho_v) -> int:
-    d = sp.nsimplify(rho_v) - (2 - sp.nsimplify(beta_v))
+    d = exact(rho_v) - (2 - exact(beta_v))
     return 1 if d < 0 else (2 if d == 0 else 3)
 
 
@@ -242,7 +242,7 @@ def predict_ngd(L0_v, L1_v, alpha_v, beta_v, rho_v, mu_v, eps_v, delta0=None) ->
     }
     d0 = positive("delta0", delta0) if delta0 is not None else None
     k = regime_of(b_, vals[rho])
-    q = sp.nsimplify(Q.subs(vals))
+    q = Q.subs(vals)
     # Numbers are evaluated in 50-digit floats: exact rational powers of rationals with large terms make
     # SymPy factor big integers. Decisions (regime, orders, agreement) stay exact.
     fv = {s_: sp.Float(sp.N(v, DIGITS), DIGITS) for s_, v in vals.items()}
@@ -263,12 +263,12 @@ def predict_ngd(L0_v, L1_v, alpha_v, beta_v, rho_v, mu_v, eps_v, delta0=None) ->
     consts = {s_: v for s_, v in fv.items() if s_ is not eps}
     br = {beta: b_, rho: vals[rho]}
     e_der, log_der = symbolic_orders()[k]
-    e_der = sp.nsimplify(e_der.subs(br))
+    e_der = e_der.subs(br)
     case = next(i for i, (cond, _, _) in enumerate(PAPER.T[k]) if bool(cond.subs(vals)))
     _, expr, kind = PAPER.T[k][case]
     paper_txt = f"T = {kind}({sp.sstr(expr.subs(br))})" + (" iterations after some T0" if k == 3 else "")
     e_pap, log_pap = paper_orders()[(k, case)]
-    e_pap = None if e_pap is None else sp.nsimplify(e_pap.subs(br))
+    e_pap = None if e_pap is None else e_pap.subs(br)
     rate_paper = PAPER.rates[k].subs(consts).subs(gamma, gam)
     if k == 3:
         agrees = False

@@ -29,6 +29,28 @@ def parse_number(name: str, text) -> sp.Rational:
     return sp.Rational(value) if value.is_Rational else value
 
 
+def exact(x):
+    """An exact SymPy number: Rationals and SymPy numbers as they are, ints and Fractions exactly, floats as the
+    simplest rational within their precision (0.1 -> 1/10, 0.6666666666666666 -> 2/3). Never `nsimplify` on an exact value: it may rewrite a rational with large terms
+    as a product of radicals."""
+    from fractions import Fraction
+
+    if isinstance(x, sp.Basic):
+        return x
+    if isinstance(x, Fraction):
+        return sp.Rational(x.numerator, x.denominator)
+    if isinstance(x, int):
+        return sp.Integer(x)
+    if isinstance(x, str):
+        return parse_number("value", x)
+    return sp.nsimplify(float(x), rational=True)  # a float: the simplest rational within its precision
+
+
+def rational(x) -> sp.Rational:
+    """A float as the Rational of its shortest repr (0.1 -> 1/10), for exact theory on engine numbers."""
+    return sp.nsimplify(float(x), rational=True, tolerance=1e-15)
+
+
 def require(cond: bool, name: str, condition: str, value) -> None:
     if not cond:
         raise InputError(f"{name} must satisfy {condition}, got {value}")

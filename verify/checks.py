@@ -4,7 +4,7 @@ Every check returns a result object (data); `plot_*` draw its figures on request
 """
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
@@ -12,8 +12,8 @@ import sympy as sp
 from numerics.engine import run
 from theory import symbols as S
 from theory.ngd import predict_ngd
-from theory.numbers import InputError
-from verify.fits import LineFit, decay_exponent_q, ols
+from theory.numbers import InputError, rational
+from verify.fits import LineFit, best_window, decay_exponent_q, ols
 
 # Named tolerances, each with its reason.
 Q_TOL = 0.03  # measured q comes from finite differences between checkpoints of a discrete recursion
@@ -54,7 +54,7 @@ def tightest_setup(problem, beta, w0=None) -> Setup:
 
 
 def _predict(s: Setup, eps, delta0=None):
-    r = lambda x: sp.nsimplify(x, rational=True, tolerance=1e-15)  # noqa: E731
+    r = rational
     return predict_ngd(r(s.L0), r(s.L1), r(s.alpha), r(s.beta), r(s.rho), r(s.mu), r(eps),
                        None if delta0 is None else r(delta0))
 
@@ -112,8 +112,6 @@ def _shape(t, gap, eps, regime, q):
     t, gap = t[keep].astype(float), gap[keep]
     if len(t) < 4:
         return {"kind": "too few points"}
-    from verify.fits import best_window
-
     if regime == 1:
         f = best_window(np.log(t), np.log(gap))
         return {"kind": "loglog", "slope": f.slope, "predicted": -1 / (q - 1), "fit": f.to_json()}
@@ -254,6 +252,3 @@ def plot_check(res: CheckResult, path):
     fig.savefig(path, dpi=90)
     plt.close(fig)
 
-
-def result_dict(obj):
-    return asdict(obj)

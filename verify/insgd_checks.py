@@ -11,7 +11,7 @@ from scipy import stats
 
 from numerics.engine import run
 from theory.insgd import predict_insgd
-from theory.numbers import InputError
+from theory.numbers import InputError, rational
 from verify.checks import L1_FLOOR, tightest_setup
 
 DEFAULT_BUDGET = 200_000  # iterations a Theorem 2 check may run per seed; reported when it binds
@@ -75,7 +75,7 @@ def theorem2_check(problem, tau1, tau2, beta, eps, seeds=64, budget=DEFAULT_BUDG
         raise InputError(f"beta must satisfy 0 < beta <= 1, got {beta}")
     s = tightest_setup(problem, beta, w0)
     d0 = float(problem.value(s.w0[None])[0] - problem.fstar)
-    pred = predict_insgd(*(_r(x) for x in (s.L0, s.L1, tau1, tau2, beta, d0, eps)), alpha_v=_r(s.alpha))
+    pred = predict_insgd(*(rational(x) for x in (s.L0, s.L1, tau1, tau2, beta, d0, eps)), alpha_v=rational(s.alpha))
     T = pred.T
     iters = int(min(float(T), budget))
     gamma = float(pred.gamma)
@@ -96,12 +96,6 @@ def theorem2_check(problem, tau1, tau2, beta, eps, seeds=64, budget=DEFAULT_BUDG
                           {"L0": s.L0, "L1": s.L1, "alpha": s.alpha, "region": s.region, "delta0": d0},
                           pred.T, gamma, pred.B, pred.B_prime, float(pred.delta), iters, k, not_finished, k / seeds,
                           clopper_pearson(k, seeds), hit.tolist(), warnings)
-
-
-def _r(x):
-    import sympy as sp
-
-    return sp.nsimplify(float(x), rational=True, tolerance=1e-15) if not isinstance(x, str) else x
 
 
 def lemma2_check(tau1, tau2, dim, grad_norm, trials=10_000, seed=0, oracle="synthetic"):
