@@ -474,8 +474,9 @@ def best_mu(audit, rho, box=None):
     xs = xs[(xs >= a) & (xs <= b)]
     fs = float(sp.N(audit.fstar))
     with np.errstate(all="ignore"):
-        r = np.abs(audit._num["df"](xs)) ** rho / (2 * (audit._num["f"](xs) - fs))
-    r = r[np.isfinite(r) & (audit._num["f"](xs) - fs > 1e-300)]
+        gap = audit._num["f"](xs) - fs
+        r = np.abs(audit._num["df"](xs)) ** rho / (2 * gap)
+    r = r[np.isfinite(r) & (gap > 1e-300)]
     return float(r.min()) if len(r) else None
 
 
