@@ -31,7 +31,8 @@ def parse_number(name: str, text) -> sp.Rational:
 
 def exact(x):
     """An exact SymPy number: Rationals and SymPy numbers as they are, ints and Fractions exactly, floats as the
-    simplest rational within their precision (0.1 -> 1/10, 0.6666666666666666 -> 2/3). Never `nsimplify` on an exact value: it may rewrite a rational with large terms
+    simplest rational within their precision (0.1 -> 1/10, 0.6666666666666666 -> 2/3). Never `nsimplify` on an
+    exact value: it may rewrite a rational with large terms
     as a product of radicals."""
     from fractions import Fraction
 
