@@ -98,3 +98,23 @@ def test_several_variables_refutation():
     v = [c["verdict"] for c in r["claims"]]
     assert v[0] == "fails" and v[2] == "fails" and v[1] in ("unknown", "fails")
     assert "holds" not in v and r["fstar"] == pytest.approx(0, abs=1e-8)
+
+
+def test_exact_polynomial_pl_by_root_isolation():
+    # w^2 + w^4 with rho = 2: f'^2/(2 mu) - f = (2w + 4w^3)^2/(2 mu) - w^2 - w^4; near 0 it is (2/mu - 1) w^2:
+    # holds iff mu <= 2 (the quartic and sextic terms only help). Settled exactly, no interval cover needed.
+    import sympy as sp
+
+    from verify.audit import Audit1D, W, exact_polynomial_pl
+
+    a = Audit1D(W**2 + W**4)
+    assert exact_polynomial_pl(a, sp.Integer(2), sp.Integer(2)) == (True, None)
+    ok, wit = exact_polynomial_pl(a, sp.Integer(2), sp.Rational(21, 10))
+    assert ok is False and abs(wit[0]) < 1
+    assert verdicts("w**2 + w**4", pl=[(2, 2), (2, 2.1)]) == ["holds", "fails"]
+
+
+def test_smallest_L0():
+    # w + w^2/2 + w^4 with L1 = 4.77, alpha = 2/3: the sup of f'' - L1 |f'|^(2/3) is f''(-1/2) = 4 at the minimizer.
+    r = audit_expr("w + w**2/2 + w**4", smooth_claims=[("hessian", 4.01, 4.77, 2 / 3)])
+    assert r["smallest_L0"][0]["L0"] == pytest.approx(4.0, abs=1e-6)

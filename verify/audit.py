@@ -256,9 +256,39 @@ def _cover(E, var, a, b, budget):
     return True
 
 
+def exact_polynomial_pl(audit, rho, mu):
+    """PL on all of R for a polynomial f with rational f*, an even integer rho and a rational mu: then
+    E = f'^rho/(2 mu) - (f - f*) is a polynomial with rational coefficients, and E >= 0 on R is settled exactly by
+    real-root isolation (the sign of E at a rational point in each gap between consecutive real roots).
+    Returns (True, None), (False, witness) or None when the case does not apply."""
+    if not (audit.polynomial and audit.fstar.is_Rational and rho.is_Integer and int(rho) % 2 == 0 and mu.is_Rational):
+        return None
+    E = sp.Poly(sp.expand(audit.df**rho / (2 * mu) - (audit.f - audit.fstar)), W)
+    if E.is_zero:
+        return True, None
+    roots = sorted(set(E.real_roots()), key=lambda r: float(sp.N(r, 30)))
+    pts = []
+    if not roots:
+        pts = [sp.Integer(0)]
+    else:
+        lo = [sp.floor(sp.N(r, 30)) for r in roots]
+        pts.append(lo[0] - 1)
+        for r0, r1 in zip(roots, roots[1:], strict=False):
+            pts.append(sp.nsimplify((sp.N(r0, 40) + sp.N(r1, 40)) / 2, rational=True))
+        pts.append(sp.ceiling(sp.N(roots[-1], 30)) + 1)
+    for x in pts:
+        if E.eval(x) < 0:
+            return False, [float(x)]
+    return True, None
+
+
 def certify_pl(audit, rho, mu, box=None, budget=BUDGET):
     """True if certified, None if not established (never False: refutation is the search's job)."""
     rho, mu = sp.nsimplify(rho), sp.nsimplify(mu)
+    if box is None:
+        ex = exact_polynomial_pl(audit, rho, mu)
+        if ex is not None:
+            return True if ex[0] else None
     E = audit.pl_expr(rho, mu)
     pieces, near = _pieces(audit, box)
     for a, b in pieces:
@@ -466,6 +496,25 @@ def alpha_min(audit):
     return {"alpha_min": _num(a), "why": "lim log|f''| / log|f'| as |w| -> infinity"}
 
 
+def smallest_L0(audit, L1, alpha, box=None):
+    """Smallest L0 with |f''| <= L0 + L1 |f'|^alpha on the region: sup of |f''| - L1 |f'|^alpha (numerical: a
+    dense grid plus local refinement; check the result with a claim for a certificate)."""
+    a, b = box if box is not None else (-SEARCH_RADIUS, SEARCH_RADIUS)
+    cusps = [float(sp.N(p)) for p in audit.stationary]  # |f'|^alpha has cusps where f' = 0: include them
+    xs = np.unique(np.concatenate([np.linspace(a, b, 400001), [c for c in cusps if a <= c <= b]]))
+    with np.errstate(all="ignore"):
+        g = lambda x: np.abs(audit._num["d2f"](x)) - L1 * np.abs(audit._num["df"](x)) ** alpha  # noqa: E731
+        v = g(xs)
+        v = np.where(np.isfinite(v), v, -np.inf)
+        i = int(np.argmax(v))
+        res = optimize.minimize_scalar(lambda x: -g(np.array([x]))[0], bounds=(xs[max(i - 1, 0)], xs[min(i + 1, len(xs) - 1)]),
+                                       method="bounded", options={"xatol": 1e-13})
+    top = max(float(v[i]), float(-res.fun))
+    if box is None and i in (0, len(xs) - 1):
+        return None  # the sup is not attained inside the search range: no finite L0 here
+    return top
+
+
 def best_mu(audit, rho, box=None):
     """Largest mu for a given rho: inf of |f'|^rho / (2 (f - f*)) (numerical)."""
     a, b = box if box is not None else (-SEARCH_RADIUS, SEARCH_RADIUS)
@@ -504,6 +553,11 @@ def audit_expr(text, box=None, pl_claims=(), smooth_claims=()) -> dict:
            "claims": [c.to_json() for c in claims]}
     if rr and rr.get("hi") is not None and not isinstance(rr["hi"], str):
         out["best_mu_at_rho_hi"] = best_mu(a, rr["hi"], box)
+    am = out["alpha_min"]
+    if am and am.get("alpha_min") is not None:
+        for form, _L0, L1, al in smooth_claims:  # the smallest L0 for each claimed (L1, alpha) of the Hessian form
+            if form == "hessian":
+                out.setdefault("smallest_L0", []).append({"L1": L1, "alpha": al, "L0": smallest_L0(a, L1, al, box)})
     return out
 
 
