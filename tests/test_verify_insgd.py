@@ -89,3 +89,31 @@ def test_cli_check_insgd_and_lemma2(capsys):
 def test_cli_errors(argv, word):
     r = subprocess.run([sys.executable, "-m", "verify.cli", *argv], capture_output=True, text=True)
     assert r.returncode == 2 and word in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+class _ShiftedQuadratics:
+    """f_r(w) = c_r ||w||^2 / 2 + b_r . w with mean c = 1, mean b = 0: grad f_r - grad F = (c_r - 1) w + b_r, so
+    Assumption 4 holds exactly on the frontier tau2(tau1) = max_r ||b_r|| for tau1 >= max_r |c_r - 1|."""
+
+    name, n_samples = "shifted_quadratics", 3
+
+    def __init__(self):
+        self.c = np.array([0.5, 1.0, 1.5])
+        self.b = np.array([[1.0, 0.0], [0.0, -2.0], [-1.0, 2.0]])
+
+    def grad(self, W):
+        return W
+
+    def sample_grads(self, W, idx):
+        return (self.c[idx] * W[:, None, :] + self.b[idx]).mean(axis=1)
+
+
+def test_noise_frontier_known_answer():
+    from verify.insgd_checks import noise_frontier
+
+    prob = _ShiftedQuadratics()
+    pts = np.concatenate([[[0.0, 0.0]], np.random.default_rng(0).normal(0, 3, (50, 2))])
+    fr = noise_frontier(prob, pts, [0.5, 1.0])
+    assert fr["tau2"][0] == pytest.approx(np.sqrt(5.0), rel=1e-12)  # max ||b_r|| = ||(-1, 2)||, attained at w = 0
+    assert fr["tau2"][1] == pytest.approx(np.sqrt(5.0), rel=1e-12)
+    assert "estimated" in fr["label"]

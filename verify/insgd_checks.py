@@ -188,3 +188,24 @@ def complexity_insgd(problem, tau1, tau2, beta, eps_grid, seeds=16, budget=DEFAU
             tuned.append({"eps": float(e), "median_T_hit": float(np.median(h)) if len(h) > seeds / 2 else None})
         out["tuned"] = {"gamma": tuned_gamma, "rows": tuned}
     return out
+
+
+def noise_frontier(problem, points, tau1_grid):
+    """ESTIMATED (not certified) Assumption 4 constants of a finite sum: for each tau1, the smallest tau2 with
+    ||grad f_r(w) - grad F(w)|| <= tau1 ||grad F(w)|| + tau2 at every sampled point w and every sample r, i.e.
+    tau2(tau1) = max_{w, r} (||grad f_r(w) - grad F(w)|| - tau1 ||grad F(w)||). Only a lower estimate of the
+    true frontier: unsampled points can need more."""
+    if problem.n_samples is None:
+        raise InputError(f"problem {problem.name} is not a finite sum")
+    W = np.atleast_2d(np.asarray(points, float))
+    G = problem.grad(W)
+    m = problem.n_samples
+    errs, gn = [], np.linalg.norm(G, axis=1)
+    for k in range(len(W)):
+        per = problem.sample_grads(np.repeat(W[k:k + 1], m, axis=0), np.arange(m)[:, None])
+        errs.append(np.linalg.norm(per - G[k], axis=1))
+    E = np.array(errs)  # (points, m)
+    tau1_grid = np.asarray(tau1_grid, float)
+    tau2 = np.array([float(np.max(E - t1 * gn[:, None])) for t1 in tau1_grid])
+    return {"tau1": tau1_grid.tolist(), "tau2": np.maximum(tau2, 0.0).tolist(), "points": len(W), "samples": m,
+            "label": "estimated from sampled points, not certified"}
