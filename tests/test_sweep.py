@@ -7,7 +7,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
 
-from verify.sweep import SweepConfig, sweep
+from verify.sweep import SerialExecutor, SweepConfig, sweep
 
 CONFIGS = [
     SweepConfig("power", "ngd", 200, (0, 1), {"gamma": 0.01, "beta": 0.5}, {"p": 4.0}),
@@ -17,14 +17,8 @@ CONFIGS = [
 ]
 
 
-class Serial:
-    @staticmethod
-    def map(fn, items):
-        return map(fn, items)
-
-
 def test_same_traces_on_every_executor():
-    ref = sweep(CONFIGS, Serial())
+    ref = sweep(CONFIGS, SerialExecutor())
     with ThreadPoolExecutor(2) as ex:
         threads = sweep(CONFIGS, ex)
     with ProcessPoolExecutor(2) as ex:
@@ -42,7 +36,7 @@ def test_dask_executor_matches():
         got = sweep(CONFIGS, ex)
     finally:
         client.close()
-    for a, b in zip(sweep(CONFIGS, Serial()), got, strict=True):
+    for a, b in zip(sweep(CONFIGS, SerialExecutor()), got, strict=True):
         assert a.equals(b)
 
 

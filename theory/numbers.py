@@ -47,6 +47,18 @@ def exact(x):
     return sp.nsimplify(float(x), rational=True)  # a float: the simplest rational within its precision
 
 
+def prepare_out(out, force=False):
+    """Create the output directory; refuse one that is not empty unless force (nothing saved is overwritten
+    without being asked)."""
+    from pathlib import Path
+
+    out = Path(out)
+    if out.exists() and any(out.iterdir()) and not force:
+        raise InputError(f"out directory {out} is not empty; pass --force to overwrite it")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def rational(x) -> sp.Rational:
     """A float as the Rational of its shortest repr (0.1 -> 1/10), for exact theory on engine numbers."""
     return sp.nsimplify(float(x), rational=True, tolerance=1e-15)

@@ -7,11 +7,12 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 import numpy as np
 import sympy as sp
 
-from theory.numbers import InputError
+from theory.numbers import InputError, prepare_out
 
 
 class _Parser(argparse.ArgumentParser):
@@ -115,8 +116,6 @@ def _load_problem(args):
 
 
 def cmd_run(args) -> int:
-    import numpy as np
-
     from numerics.engine import run
 
     problem = _load_problem(args)
@@ -216,9 +215,7 @@ def cmd_bench(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from pathlib import Path
-
-    from verify.sweep import SweepConfig, default_executor, sweep
+    from verify.sweep import SerialExecutor, SweepConfig, default_executor, sweep
 
     try:
         raw = json.loads(Path(args.configs).read_text())
@@ -230,10 +227,7 @@ def cmd_sweep(args) -> int:
         configs = [SweepConfig.from_dict(c) for c in raw]
     except (TypeError, KeyError) as e:
         raise InputError(f"configs: each entry needs problem, optimizer, iters, seeds (optional: hp, params, ...): {e}") from None
-    out = Path(args.out)
-    if out.exists() and any(out.iterdir()) and not args.force:
-        raise InputError(f"out directory {out} is not empty; pass --force to overwrite it")
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_out(args.out, args.force)
     if args.executor == "dask":
         from verify.sweep import dask_executor
 
@@ -243,7 +237,7 @@ def cmd_sweep(args) -> int:
         finally:
             client.close()
     elif args.executor == "serial":
-        traces = [sweep([c], _Serial())[0] for c in configs]
+        traces = sweep(configs, SerialExecutor())
     else:
         with default_executor(args.workers) as ex:
             traces = sweep(configs, ex)
@@ -251,12 +245,6 @@ def cmd_sweep(args) -> int:
         tr.save(out / f"run_{i:03d}", overwrite=args.force)
     print(f"{len(traces)} trace(s) written to {out}/")
     return 0
-
-
-class _Serial:
-    @staticmethod
-    def map(fn, items):
-        return map(fn, items)
 
 
 def _grid(text):
@@ -267,8 +255,6 @@ def _grid(text):
         raise InputError(f"eps-grid must look like a:b:n (e.g. 1e-2:1e-5:6), got {text!r}") from None
     if not (a > 0 and b > 0 and n >= 3):
         raise InputError(f"eps-grid must have a > 0, b > 0 and n >= 3, got {text!r}")
-    import numpy as np
-
     return np.geomspace(a, b, n)
 
 
@@ -358,7 +344,7 @@ def cmd_reproduce(args) -> int:
                     scale=args.scale, variant=args.variant, k_mode=args.k_mode, pipeline=args.pipeline,
                     progress=not args.json)
     if args.json:
-        _print_json(json.loads((__import__("pathlib").Path(out) / f"{args.experiment}.json").read_text()))
+        _print_json(json.loads((Path(out) / f"{args.experiment}.json").read_text()))
         return 0
     print(res["summary"]["markdown"])
     print(f"Figure: {out}/{args.experiment}.png; results: {out}/{args.experiment}.json")

@@ -3,14 +3,13 @@
 import json
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
 from numerics.problems import Cosh, Power, PowerSum, Quadratic
 from theory.insgd import predict_insgd
 from theory.ngd import predict_ngd, symbolic_orders
-from theory.numbers import InputError
+from theory.numbers import prepare_out
 from verify.checks import check, plot_check
 
 # (problem, beta): every regime of Theorem 1 on several problems with certified constants.
@@ -36,10 +35,8 @@ def _check_case(args):
 
 
 def run_all(out="insgd-report", quick=False, force=False, progress=True, data=None, workers=None) -> dict:
-    out = Path(out)
-    if out.exists() and any(out.iterdir()) and not force:
-        raise InputError(f"out directory {out} is not empty; pass --force to overwrite it")
-    (out / "figures").mkdir(parents=True, exist_ok=True)
+    out = prepare_out(out, force)
+    (out / "figures").mkdir(exist_ok=True)
     cases = QUICK if quick else CASES
     grid = np.geomspace(1e-2, 1e-4, 4) if quick else np.geomspace(1e-2, 1e-5, 6)
     t0 = time.perf_counter()

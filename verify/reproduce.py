@@ -16,12 +16,11 @@ Choices the printed text leaves open (each a parameter, each stated in the capti
 
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 
 from numerics.engine import run
-from theory.numbers import InputError
+from theory.numbers import InputError, prepare_out
 
 
 def _methods(cfg):
@@ -76,12 +75,16 @@ def _budget(cfg):
     return cfg["iters"] * (cfg["batch"] + cfg["batch_prime"])
 
 
+def _summarize(samples, obj, diverged):
+    """One panel entry: curves over checkpoints per seed, and the final and best objective per seed."""
+    return {"samples": samples.tolist(), "objective": obj.tolist(), "diverged": diverged.tolist(),
+            "final": obj[:, -1].tolist(), "best": np.nanmin(obj, axis=1).tolist()}
+
+
 def _curves(prob, opt, hp, cfg, seeds, w0):
     budget = _budget(cfg)
     tr = run(prob, opt, w0, budget // cfg["batch"], seeds, hp, n_checkpoints=60, max_samples=budget)
-    obj = tr.gap + prob.fstar
-    return {"samples": tr.samples.tolist(), "objective": obj.tolist(), "diverged": tr.diverged.tolist(),
-            "final": obj[:, -1].tolist(), "best": np.nanmin(obj, axis=1).tolist()}
+    return _summarize(tr.samples, tr.gap + prob.fstar, tr.diverged)
 
 
 def reproduce(which, seeds=3, quick=False, out="insgd-reproduce", data=None, force=False, scale="variance",
@@ -90,16 +93,13 @@ def reproduce(which, seeds=3, quick=False, out="insgd-reproduce", data=None, for
         raise InputError(f"seeds must be >= 1, got {seeds}")
     if k_mode not in ("multiply", "divide"):
         raise InputError(f"k-mode must be 'multiply' or 'divide', got {k_mode!r}")
-    out = Path(out)
-    if out.exists() and any(out.iterdir()) and not force:
-        raise InputError(f"out directory {out} is not empty; pass --force to overwrite it")
-    out.mkdir(parents=True, exist_ok=True)
+    if which not in ("phase-retrieval", "dro"):
+        raise InputError(f"experiment must be phase-retrieval or dro, got {which!r}")
+    out = prepare_out(out, force)
     if which == "phase-retrieval":
         prob, cfg = phase_retrieval_config(quick, scale, variant, k_mode)
-    elif which == "dro":
-        prob, cfg = dro_config(quick, data, pipeline, k_mode)
     else:
-        raise InputError(f"experiment must be phase-retrieval or dro, got {which!r}")
+        prob, cfg = dro_config(quick, data, pipeline, k_mode)
     S = np.arange(seeds)
     w0 = np.concatenate([cfg["w0"](np.random.default_rng(int(s)), 1) for s in S])
     res = {"experiment": which, "quick": quick, "seeds": S.tolist(), "fstar": prob.fstar,
@@ -115,12 +115,10 @@ def reproduce(which, seeds=3, quick=False, out="insgd-reproduce", data=None, for
     betas = np.repeat(cfg["betas"], seeds)
     tr = run(prob, "insgd", np.tile(w0, (len(cfg["betas"]), 1)), cfg["iters"], np.tile(S, len(cfg["betas"])),
              {**insgd_hp, "beta": betas}, n_checkpoints=60, max_samples=_budget(cfg))
-    obj = (tr.gap + prob.fstar).reshape(len(cfg["betas"]), seeds, -1)
-    smp = tr.samples.reshape(len(cfg["betas"]), seeds, -1)
-    res["panels"]["beta"] = {f"beta={b:.3g}": {"samples": smp[i].tolist(), "objective": obj[i].tolist(),
-                                               "diverged": tr.diverged.reshape(len(cfg["betas"]), seeds)[i].tolist(),
-                                               "final": obj[i, :, -1].tolist(), "best": np.nanmin(obj[i], axis=1).tolist()}
-                             for i, b in enumerate(cfg["betas"])}
+    nb = len(cfg["betas"])
+    obj = (tr.gap + prob.fstar).reshape(nb, seeds, -1)
+    smp, div = tr.samples.reshape(nb, seeds, -1), tr.diverged.reshape(nb, seeds)
+    res["panels"]["beta"] = {f"beta={b:.3g}": _summarize(smp[i], obj[i], div[i]) for i, b in enumerate(cfg["betas"])}
     res["panels"]["batch_prime"] = {}
     for bp in cfg["batch_primes"]:
         say(f"[{which}] I-NSGD B'={bp}")

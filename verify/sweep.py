@@ -45,6 +45,14 @@ def run_config(cfg: SweepConfig) -> Trace:
                eps_gap=cfg.eps_gap, eps_grad=cfg.eps_grad, max_samples=cfg.max_samples)
 
 
+class SerialExecutor:
+    """Runs in the calling process, one config after another (`map` is all `sweep` needs)."""
+
+    @staticmethod
+    def map(fn, items):
+        return map(fn, items)
+
+
 def default_executor(workers=None) -> Executor:
     return ProcessPoolExecutor(max_workers=workers or os.cpu_count())
 
