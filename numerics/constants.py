@@ -1,6 +1,16 @@
-"""Certified constants as data: what each problem guarantees, for which form, on which region."""
+"""Certified constants as data: what each problem guarantees, for which form, on which region.
+
+The floats serve the engine. Where a constant is a closed form (2/3, 3 * 4^(1/3)), its float is only the nearest
+double, which read exactly (as the auditor reads every number) may be just on the wrong side; `exact` then holds
+the closed form as text in the auditor's expression language, and the auditor certifies that."""
 
 from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+
+
+def frac(x) -> str:
+    """A float that is a simple fraction (4.0, 2.5) as exact text ('4', '5/2')."""
+    return str(Fraction(float(x)).limit_denominator(10**6))
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,7 @@ class Smooth:
     alpha: float
     region: Region = GLOBAL
     how: str = ""
+    exact: tuple | None = None  # (L0, L1, alpha) as exact expressions (text) where the floats round a closed form
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,7 @@ class PL:
     region: Region = GLOBAL
     how: str = ""
     mu_at: dict = field(default_factory=dict)  # rho -> best mu, for the rhos the problem can certify
+    exact: dict = field(default_factory=dict)  # text of rho -> text of mu, exact, where the floats round closed forms
 
 
 @dataclass(frozen=True)

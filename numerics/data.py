@@ -34,6 +34,55 @@ def _z(x):
     return (x - x.mean(axis=0)) / np.where(s > 0, s, 1.0)
 
 
+MIN_ROWS = 50  # fewer rows than this cannot support the per-year imputation, z-scoring and a DRO run
+MAX_BYTES = 200 * 2**20
+
+
+def _read_csv(path):
+    """Validate and read the CSV: a header with the needed columns, rows of the header's length, numeric cells
+    (an empty cell is a missing value, imputed later), at least MIN_ROWS rows. Errors name the line and column."""
+    if path.stat().st_size > MAX_BYTES:
+        raise InputError(f"data {str(path)!r} is larger than {MAX_BYTES // 2**20} MiB: not the life-expectancy CSV")
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.reader(fh))
+    except UnicodeDecodeError:
+        raise InputError(f"data {str(path)!r} is not a UTF-8 text CSV file") from None
+    except (OSError, csv.Error) as e:
+        raise InputError(f"data {str(path)!r} could not be read as CSV: {e}") from None
+    if not rows or not any(h.strip() for h in rows[0]):
+        raise InputError(f"data {str(path)!r} is empty: it needs a header line and at least {MIN_ROWS} rows")
+    header = [h.strip() for h in rows[0]]
+    col = {h: i for i, h in enumerate(header)}
+    missing = [c for c in (TARGET, "Year", "BMI", "Country", "Status", *DROP_IF_LARGE, *LOGS) if c not in col]
+    if missing:
+        raise InputError(f"data must have the life-expectancy columns; line 1 (header) lacks {missing}")
+    numeric = [h for h in header if h not in ("Country", "Status")]
+    M = np.empty((len(rows) - 1, len(numeric)))
+    for i, r in enumerate(rows[1:]):
+        line = i + 2
+        if len(r) != len(header):
+            raise InputError(f"data line {line} has {len(r)} fields, the header has {len(header)}")
+        for j, h in enumerate(numeric):
+            v = r[col[h]].strip()
+            if not v:
+                M[i, j] = np.nan  # a missing value: imputed by the per-year median
+                continue
+            try:
+                x = float(v)
+            except ValueError:
+                x = None
+            if x is None or not np.isfinite(x):
+                raise InputError(f"data line {line}, column {h!r}: {v[:20]!r} is not a finite number")
+            M[i, j] = x
+    if len(M) < MIN_ROWS:
+        raise InputError(f"data must have at least {MIN_ROWS} rows, got {len(M)}")
+    for j, h in enumerate(numeric):
+        if np.isnan(M[:, j]).all():
+            raise InputError(f"data column {h!r} has no values")
+    return header, M, numeric
+
+
 def load_life_expectancy(path, pipeline="leakfree", noise_seed=None):
     """Return (X, y): the design matrix and the z-scored target, by the named pipeline."""
     path = Path(path)
@@ -42,29 +91,17 @@ def load_life_expectancy(path, pipeline="leakfree", noise_seed=None):
     if not path.is_file():
         raise InputError(f"data must be a path to life_expectancy.csv (download it from Kaggle: "
                          f"kumarajarshi/life-expectancy-who), got {str(path)!r}")
-    with path.open(newline="") as fh:
-        rows = list(csv.reader(fh))
-    header = [h.strip() for h in rows[0]]
-    body = rows[1:]
-    col = {h: i for i, h in enumerate(header)}
-    missing = [c for c in (TARGET, "Year", "BMI", "Country", "Status", *DROP_IF_LARGE, *LOGS) if c not in col]
-    if missing:
-        raise InputError(f"data must have the life-expectancy columns; missing {missing}")
-    numeric = [h for h in header if h not in ("Country", "Status")]
-
-    def num(v):
-        try:
-            return float(v)
-        except ValueError:
-            return np.nan
-
-    M = np.array([[num(r[col[h]]) for h in numeric] for r in body])
+    header, M, numeric = _read_csv(path)
     ci = {h: i for i, h in enumerate(numeric)}
     keep = np.ones(len(M), bool)
     for h in DROP_IF_LARGE:
         keep &= ~(M[:, ci[h]] >= 1001)
     M = M[keep]
+    if len(M) < MIN_ROWS:
+        raise InputError(f"data must keep at least {MIN_ROWS} rows after dropping outliers, got {len(M)}")
     years = M[:, ci["Year"]]
+    if np.isnan(years).any():
+        raise InputError("data column 'Year' has empty cells: every row needs its year")
     for j in range(M.shape[1]):  # per-year median imputation
         for yv in np.unique(years):
             sel = (years == yv) & np.isnan(M[:, j])
@@ -86,6 +123,8 @@ def load_life_expectancy(path, pipeline="leakfree", noise_seed=None):
         cols.insert(0, np.arange(len(M), dtype=float))
     X = _z(np.column_stack(cols))
     y = _z(y)
+    if not (np.isfinite(X).all() and np.isfinite(y).all()):
+        raise InputError("data: the features are not finite after preprocessing (a column without values?)")
     if noise_seed is not None:
         y = y + np.random.default_rng(noise_seed).normal(0.0, 1.0, y.shape)
     return X, y

@@ -8,6 +8,7 @@ it meets a requested threshold (if stop_at_threshold), exhausts its sample budge
 """
 
 import json
+import os
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,6 +18,36 @@ import numpy as np
 from numerics.optimizers import get_optimizer
 from numerics.oracles import make_oracle
 from theory.numbers import InputError
+
+MAX_ITERS = 10**8  # ~1e5 steps/s at best: a longer run is hours of one Python loop; split it instead
+
+
+def memory_limit() -> int:
+    """Bytes a run may plan to use: half of this machine's physical memory."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
+        return 8 * 2**30
+
+
+def estimate_bytes(runs: int, dim: int, iters: int, batch: int = 1, n_data: int = 0, n_checkpoints: int = 40) -> int:
+    """What a run will hold at its peak: ~12 (R, d) state and gradient arrays, one step's per-sample gradients
+    (R, batch, d), the oracle's buffered draws (R, BLOCK, batch, d + 1), the checkpoint mask (iters + 1) and the
+    metrics (R, K). n_data: the problem's data (rows x dim) when it is a finite sum."""
+    from numerics.oracles import BLOCK
+
+    per_run = 8 * (12 * dim + batch * dim + BLOCK * batch * (dim + 1) + 4 * n_checkpoints)
+    return runs * per_run + (iters + 1) + 8 * n_data
+
+
+def check_size(what: str, runs: int, dim: int, iters: int, batch: int = 1, n_data: int = 0) -> None:
+    """Refuse, before any allocation, a run that cannot fit in memory or cannot finish in a sitting."""
+    if iters > MAX_ITERS:
+        raise InputError(f"iters must be <= {MAX_ITERS:.0e} (about an hour of one loop at best), got {iters:.3g}")
+    need, have = estimate_bytes(runs, dim, iters, batch, n_data), memory_limit()
+    if need > have:
+        raise InputError(f"{what} needs ~{need / 2**30:,.3g} GiB of memory (runs {runs}, dim {dim}, batch {batch}); "
+                         f"the limit here is {have / 2**30:.3g} GiB")
 
 
 def checkpoints(iters: int, n: int = 40) -> np.ndarray:
@@ -51,8 +82,16 @@ class Trace:
         npz, js = path.with_suffix(".npz"), path.with_suffix(".json")
         if not overwrite and (npz.exists() or js.exists()):
             raise InputError(f"save path {npz} or {js} exists; pass overwrite=True (--force) to replace it")
-        np.savez(npz, **{k: getattr(self, k) for k in self.ARRAYS})
-        js.write_text(json.dumps(self.config, indent=2, sort_keys=True))
+        for target, write in ((npz, lambda f: np.savez(f, **{k: getattr(self, k) for k in self.ARRAYS})),
+                              (js, lambda f: f.write(json.dumps(self.config, indent=2, sort_keys=True).encode()))):
+            tmp = target.with_name(f".{target.name}.partial")  # written whole, then renamed into place
+            try:
+                with open(tmp, "wb") as fh:
+                    write(fh)
+                os.replace(tmp, target)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
 
     @classmethod
     def load(cls, path):
@@ -124,6 +163,7 @@ def run(problem, optimizer, w0, iters, seeds, hp=None, *, noise=None, eps_gap=No
     if int(iters) != iters or iters < 0:
         raise InputError(f"iters must be an integer >= 0, got {iters}")
     iters = int(iters)
+    check_size("this run", R, problem.dim, iters, 1, problem.dim * (problem.n_samples or 0))
     W0 = np.array(w0, dtype=float)
     if W0.ndim == 1:
         W0 = np.broadcast_to(W0, (R, W0.shape[0])).copy()
@@ -135,6 +175,8 @@ def run(problem, optimizer, w0, iters, seeds, hp=None, *, noise=None, eps_gap=No
         if v is not None and not np.all(np.asarray(v) > 0):
             raise InputError(f"{name} must be > 0, got {v}")
     hp = opt.hyperparameters(R, hp or {})
+    batch = max([int(v) for k, v in hp.items() if k in ("batch", "batch_prime", "batch0")] or [1])
+    check_size("this run", R, problem.dim, iters, batch, problem.dim * (problem.n_samples or 0))
     oracle = make_oracle(problem, seeds, noise=noise, stochastic=opt.name not in ("gd", "ngd"), replace=replace)
 
     ck = checkpoints(iters, n_checkpoints)

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import optimize
 
 from numerics.constants import Constants
-from numerics.problems import Problem, register
+from numerics.problems import Problem, _int, _num, register
 from theory.numbers import InputError
 
 
@@ -63,6 +63,8 @@ class PhaseRetrieval(FiniteSum):
     def __post_init__(self):
         if self.dim < 1 or self.m < 1:
             raise InputError(f"dim and m must be >= 1, got dim={self.dim}, m={self.m}")
+        if self.dim * self.m > 10**8:
+            raise InputError(f"dim x m must be <= 1e8 (the data matrix takes 8 dim m bytes), got {self.dim * self.m:.3g}")
         if self.scale not in ("variance", "std"):
             raise InputError(f"scale must be 'variance' or 'std', got {self.scale!r}")
         if self.variant not in ("paper", "code"):
@@ -203,18 +205,16 @@ def _make_dro(data=None, pipeline="leakfree", lam=0.01, reg="smooth", noise_seed
     return DRO(X=X, y=y, lam=lam, reg=reg, pipeline=pipeline)
 
 
-def _num(s):
-    from theory.numbers import parse_number
-    return float(parse_number("value", s))
-
-
 register("phase_retrieval", PhaseRetrieval,
-         {"dim": (int, 100, "an integer >= 1"), "m": (int, 3000, "an integer >= 1"),
-          "data_seed": (int, 0, "an integer"), "scale": (str, "variance", "'variance' or 'std'"),
+         {"dim": (lambda s: _int(s, 1, 10**4), 100, "an integer in [1, 1e4]"),
+          "m": (lambda s: _int(s, 1, 10**6), 3000, "an integer in [1, 1e6]"),
+          "data_seed": (lambda s: _int(s, 0, 2**63 - 1), 0, "an integer >= 0"), "scale": (str, "variance", "'variance' or 'std'"),
           "variant": (str, "paper", "'paper' or 'code' (half gradient, as the public scripts)")},
          "1/(2m) sum (y_r - (a_r^T z)^2)^2 (Section 4.1)")
 register("dro", _make_dro,
          {"data": (str, None, "a path to life_expectancy.csv"), "pipeline": (str, "leakfree", "'paper' or 'leakfree'"),
-          "lam": (_num, 0.01, "a positive number"), "reg": (str, "smooth", "'smooth' or 'exact'"),
-          "noise_seed": (int, None, "an integer (adds N(0,1) to the target, as the public code does)")},
+          "lam": (lambda s: _num(s, 0, 1e6, lo_open=True), 0.01, "a number in (0, 1e6]"),
+          "reg": (str, "smooth", "'smooth' or 'exact'"),
+          "noise_seed": (lambda s: _int(s, 0, 2**63 - 1), None,
+                         "an integer >= 0 (adds N(0,1) to the target, as the public code does)")},
          "DRO dual (19) with the chi-square conjugate (Section 4.2)")

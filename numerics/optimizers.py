@@ -132,14 +132,15 @@ class Optimizer:
                 raise InputError(f"opt {k} is required for {self.name} (e.g. --opt {k}=0.01)")
             if k in INTEGER:
                 v = np.asarray(v)
-                if v.size != 1 or int(v) != float(v) or int(v) < 1:
-                    raise InputError(f"opt {k} must be one integer >= 1 for all runs, got {given.get(k)}")
+                if v.size != 1 or not np.isfinite(float(v)) or int(v) != float(v) or not 1 <= int(v) <= MAX_BATCH:
+                    raise InputError(f"opt {k} must be one integer in [1, {MAX_BATCH:.0e}] for all runs, got {given.get(k)}")
                 hp[k] = int(v)
                 continue
             arr = np.broadcast_to(np.asarray(v, dtype=float).reshape(-1), (runs,)).copy() if np.size(v) in (1, runs) \
                 else None
             if arr is None:
-                raise InputError(f"opt {k} must have 1 or {runs} values (one per run), got {np.size(v)}")
+                want = "1 value" if runs == 1 else f"1 or {runs} values (one per run)"
+                raise InputError(f"opt {k} must have {want}, got {np.size(v)}")
             if not np.all(np.isfinite(arr)):
                 raise InputError(f"opt {k} must be finite, got {v}")
             lo, hi, cond = RANGES.get(k, (0.0, np.inf, f"{k} > 0"))
@@ -153,6 +154,7 @@ class Optimizer:
 
 
 OPTIONAL = "optional"
+MAX_BATCH = 10**8
 INTEGER = {"batch", "batch_prime", "batch0", "q"}
 CLOSED_LOW = {"beta", "delta", "momentum"}
 RANGES = {"beta": (0.0, 1.0, "0 <= beta <= 1"), "delta": (0.0, np.inf, "delta >= 0"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from numerics.constants import GLOBAL, PL, Constants, Fails, Region, Smooth
+from numerics.constants import GLOBAL, PL, Constants, Fails, Region, Smooth, frac
 from theory.numbers import InputError
 
 
@@ -109,14 +109,17 @@ class Power(Problem):
         p = self.p
         a = (p - 2) / (p - 1)
         L1 = (p - 1) * p ** (1 - a)
+        P = frac(p)
+        ex_a, ex_rho = f"({P} - 2)/({P} - 1)", f"({P})/({P} - 1)"
+        ex_h = ("0", f"({P} - 1)*({P})**(1 - {ex_a})", ex_a)
         rho = p / (p - 1)
-        smooth = [Smooth("hessian", 0.0, L1, a, GLOBAL, "||Hess|| = L1 ||grad||^alpha exactly"),
-                  Smooth("segment", 0.0, L1, a, GLOBAL, "Hessian form, monotone in ||grad||")]
+        smooth = [Smooth("hessian", 0.0, L1, a, GLOBAL, "||Hess|| = L1 ||grad||^alpha exactly", ex_h),
+                  Smooth("segment", 0.0, L1, a, GLOBAL, "Hessian form, monotone in ||grad||", ex_h)]
         if p == 2:
             smooth.append(Smooth("literal", 2.0, 0.0, 0.0, GLOBAL, "grad is 2-Lipschitz"))
         else:
             smooth.append(Fails("literal", GLOBAL, "at w' = 0 eq. (2) needs p r^(p-1) <= L0 r for all r"))
-        pl = [PL(rho, rho, GLOBAL, "||grad||^rho = p^rho r^p", {rho: p**rho / 2})]
+        pl = [PL(rho, rho, GLOBAL, "||grad||^rho = p^rho r^p", {rho: p**rho / 2}, {ex_rho: f"({P})**({ex_rho})/2"})]
         if radius is not None:
             R = Region(float(radius))
             L0 = p * (p - 1) * radius ** (p - 2)
@@ -356,7 +359,7 @@ class PaperExample2(_OneDim):
     def _d2f(w):
         return 1 + 12 * w**2
 
-    L1_HESS = 12 / 4 ** (2 / 3)
+    L1_HESS = 12 / 4 ** (2 / 3)  # exactly 3 * 2^(2/3) = 4.76220315590459835...; the float is below it
 
     def hessian_L0(self):
         g = lambda w: self._d2f(w) - self.L1_HESS * np.abs(self._df(w)) ** (2 / 3)  # noqa: E731
@@ -368,8 +371,10 @@ class PaperExample2(_OneDim):
 
     def certify(self, radius=None):
         L0 = self.hessian_L0()
-        smooth = [Smooth("hessian", L0, self.L1_HESS, 2 / 3, GLOBAL, "numerical sup for L0 (tail: f'' - L1|f'|^(2/3) -> -1)"),
-                  Smooth("segment", L0, self.L1_HESS, 2 / 3, GLOBAL, "from the Hessian form"),
+        ex = (repr(L0), "3*2**(2/3)", "2/3")
+        smooth = [Smooth("hessian", L0, self.L1_HESS, 2 / 3, GLOBAL, "numerical sup for L0 (tail: f'' - L1|f'|^(2/3) -> -1)",
+                         ex),
+                  Smooth("segment", L0, self.L1_HESS, 2 / 3, GLOBAL, "from the Hessian form", ex),
                   Fails("literal", GLOBAL, "at w' = w*: |f'(w)| ~ 4|w|^3 is not bounded by L0 |w - w*|")]
         if radius is not None:  # |f''| = 1 + 12 w^2 is largest at the far end of [w* - R, w* + R]
             Lb = 1 + 12 * (0.5 + radius) ** 2
@@ -401,7 +406,8 @@ def register(name, factory, params, doc):
 
 
 def make_problem(name: str, **params) -> Problem:
-    """Build a registered problem from keyword parameters (strings are converted by the spec)."""
+    """Build a registered problem from keyword parameters: every value (text from the command line, or a Python
+    value from the API or a sweep config) goes through its parameter's converter, which checks its range."""
     if name not in PROBLEMS:
         raise InputError(f"problem must be one of {', '.join(sorted(PROBLEMS))}, got {name!r}")
     factory, spec, _ = PROBLEMS[name]
@@ -410,28 +416,58 @@ def make_problem(name: str, **params) -> Problem:
         if k not in spec:
             raise InputError(f"param {k!r} is not a parameter of {name} (parameters: {', '.join(spec) or 'none'})")
         conv = spec[k][0]
+        if v is None:
+            kwargs[k] = v
+            continue
+        text = ",".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)  # API values are validated too
         try:
-            kwargs[k] = conv(v) if isinstance(v, str) else v
-        except (TypeError, ValueError):
+            kwargs[k] = conv(text)
+        except (TypeError, ValueError, OverflowError):
             raise InputError(f"param {k} of {name} must be {spec[k][2]}, got {v!r}") from None
     return factory(**kwargs)
 
 
-def _floats(s):
-    return tuple(float(x) for x in str(s).split(","))
-
-
-def _num(s):
+def _num(s, lo=-math.inf, hi=math.inf, lo_open=False):
+    """A problem parameter: a number (2/3, 1e-3) in [lo, hi] (or (lo, hi]); anything else raises ValueError."""
     from theory.numbers import parse_number
-    return float(parse_number("value", s))
+
+    x = float(parse_number("value", s))
+    if not (math.isfinite(x) and (x > lo if lo_open else x >= lo) and x <= hi):
+        raise ValueError(s)
+    return x
 
 
-register("power", Power, {"p": (_num, 4.0, "a number >= 2"), "dim": (int, 1, "an integer >= 1")}, "||w||^p")
-register("power_sum", PowerSum, {"ps": (_floats, (2.0, 4.0), "a comma list of numbers >= 2"),
-                                 "weights": (_floats, (1.0, 1.0), "a comma list of positive numbers")},
+def _int(s, lo=0, hi=10**6):
+    x = _num(s, lo, hi)
+    if x != int(x):
+        raise ValueError(s)
+    return int(x)
+
+
+def _nums(s, lo, hi, lo_open=False, n_max=1000):
+    parts = str(s).split(",")
+    if len(parts) > n_max:
+        raise ValueError(s)
+    return tuple(_num(x, lo, hi, lo_open) for x in parts)
+
+
+MAX_DIM = 10**6
+MAX_P = 64  # beyond it p^(p/(p-1)) and |w|^p leave float64 for moderate |w|
+
+
+def _dim(s):
+    return _int(s, 1, MAX_DIM)
+
+
+register("power", Power, {"p": (lambda s: _num(s, 2, MAX_P), 4.0, f"a number in [2, {MAX_P}]"),
+                          "dim": (_dim, 1, f"an integer in [1, {MAX_DIM:.0e}]")}, "||w||^p")
+register("power_sum", PowerSum, {"ps": (lambda s: _nums(s, 2, MAX_P), (2.0, 4.0), f"a comma list of numbers in [2, {MAX_P}]"),
+                                 "weights": (lambda s: _nums(s, 0, 1e6, lo_open=True), (1.0, 1.0),
+                                             "a comma list of numbers in (0, 1e6]")},
          "sum_i c_i |w_i|^p_i")
-register("quadratic", Quadratic, {"dim": (int, 1, "an integer >= 1"), "cond": (_num, 1.0, "a number >= 1")},
+register("quadratic", Quadratic, {"dim": (_dim, 1, f"an integer in [1, {MAX_DIM:.0e}]"),
+                                  "cond": (lambda s: _num(s, 1, 1e12), 1.0, "a number in [1, 1e12]")},
          "1/2 sum lambda_i w_i^2")
-register("cosh", Cosh, {"dim": (int, 1, "an integer >= 1")}, "sum_i cosh(w_i) - 1")
+register("cosh", Cosh, {"dim": (_dim, 1, f"an integer in [1, {MAX_DIM:.0e}]")}, "sum_i cosh(w_i) - 1")
 register("paper_example1", PaperExample1, {}, "1/2 w^2 (exp(w^2) - 1) + 1/2 w^2 (paper, after Assumption 2)")
 register("paper_example2", PaperExample2, {}, "w + 1/2 w^2 + w^4 (paper, after Assumption 2)")

@@ -44,7 +44,7 @@ def test_run_save_refuses_overwrite(tmp_path):
 
 @pytest.mark.parametrize("args,word", [
     (["--problem", "nope"], "problem"),
-    (["--param", "p=1"], "p >= 2"),
+    (["--param", "p=1"], "p of power must be a number in [2, 64]"),
     (["--opt", "gamma=-0.1"], "gamma"),
     (["--optimizer", "adam"], "optimizer"),
     (["--w0", "1,2,3"], "w0"),

@@ -123,7 +123,7 @@ def test_power_hessian_form_is_exact(p, d, r):
 
 
 def test_bad_parameters():
-    with pytest.raises(InputError, match="p >= 2"):
+    with pytest.raises(InputError, match=r"p of power must be a number in \[2, 64\]"):
         make_problem("power", p="1.5")
     with pytest.raises(InputError, match="not a parameter"):
         make_problem("power", q="3")

@@ -1,8 +1,11 @@
 """Exact input parsing, validation with clear messages, and JSON-safe output of huge numbers."""
 
 import math
+import re
+from fractions import Fraction
 
 import mpmath
+import numpy as np
 import sympy as sp
 
 
@@ -10,23 +13,64 @@ class InputError(ValueError):
     """Bad user input: the message names the parameter and the violated condition."""
 
 
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+MAX_DECIMAL_EXPONENT = 4000  # 1e4000 is already far beyond anything the theory or the engine can use
+MAX_NUMBER_CHARS = 200
+
+
+def _decimal(name: str, s: str, original) -> sp.Rational:
+    if not _NUMBER.fullmatch(s):
+        low = s.lower().lstrip("+-")
+        if low in ("nan", "inf", "infinity", "oo"):
+            raise InputError(f"{name} must be a finite number, got {original!r}")
+        raise InputError(f"{name} must be a number (e.g. 0.5, 2/3, 1e-3), got {original!r}")
+    mant, _, ex = s.lower().partition("e")
+    if ex and abs(int(ex)) > MAX_DECIMAL_EXPONENT:
+        raise InputError(f"{name} must have a decimal exponent of at most {MAX_DECIMAL_EXPONENT} in size "
+                         f"(the number overflows), got {original!r}")
+    return sp.Rational(s)
+
+
 def parse_number(name: str, text) -> sp.Rational:
-    """Parse '2/3', '0.1', '1e-3' or a number into an exact Rational; refuse NaN, inf and text."""
+    """Parse '2/3', '0.1', '1e-3', '-4' or a number into an exact Rational: a decimal is the rational it spells.
+    Refuses NaN, infinities, zero denominators, overflowing exponents and text, naming the parameter."""
+    if isinstance(text, bool):
+        raise InputError(f"{name} must be a number, got {text!r}")
     if isinstance(text, sp.Basic):
         value = text
-    elif isinstance(text, (int, float)):
-        if isinstance(text, float) and not math.isfinite(text):
-            raise InputError(f"{name} must be a finite number, got {text!r}")
-        value = sp.Rational(repr(text)) if isinstance(text, float) else sp.Integer(text)
-    else:
-        s = str(text).strip()
-        try:
-            value = sp.Rational(s)
-        except (TypeError, ValueError):
-            raise InputError(f"{name} must be a number (e.g. 0.5, 2/3, 1e-3), got {text!r}") from None
-    if not value.is_finite or not value.is_real:
-        raise InputError(f"{name} must be a finite real number, got {text!r}")
-    return sp.Rational(value) if value.is_Rational else value
+        if not (value.is_number and value.is_finite and value.is_real):
+            raise InputError(f"{name} must be a finite real number, got {text!r}")
+        return sp.Rational(value) if value.is_Rational else value
+    if isinstance(text, (int, np.integer)):
+        return sp.Integer(int(text))
+    if isinstance(text, (float, np.floating)):
+        if not math.isfinite(text):
+            raise InputError(f"{name} must be a finite number, got {float(text)!r}")
+        return sp.Rational(repr(float(text)))
+    if isinstance(text, Fraction):
+        return sp.Rational(text.numerator, text.denominator)
+    s = str(text).strip()
+    if len(s) > MAX_NUMBER_CHARS:
+        raise InputError(f"{name} must be a number of at most {MAX_NUMBER_CHARS} characters, got {len(s)}")
+    if s.count("/") > 1:
+        raise InputError(f"{name} must be a number or a fraction a/b, got {text!r}")
+    num, slash, den = s.partition("/")
+    value = _decimal(name, num.strip(), text)
+    if slash:
+        d = _decimal(name, den.strip(), text)
+        if d == 0:
+            raise InputError(f"{name} must not have a zero denominator, got {text!r}")
+        value = value / d
+    return value
+
+
+def show(x) -> str:
+    """A number for a message: exact when short, else 6 significant digits (1e-300 stays 1e-300, not 0)."""
+    if isinstance(x, sp.Rational) and len(str(x)) <= 24:
+        return str(x)
+    if isinstance(x, sp.Basic) and x.is_number:
+        return mpmath.nstr(to_mpf(x), 6)
+    return repr(x)
 
 
 def exact(x):
@@ -34,8 +78,6 @@ def exact(x):
     simplest rational within their precision (0.1 -> 1/10, 0.6666666666666666 -> 2/3). Never `nsimplify` on an
     exact value: it may rewrite a rational with large terms
     as a product of radicals."""
-    from fractions import Fraction
-
     if isinstance(x, sp.Basic):
         return x
     if isinstance(x, Fraction):
@@ -47,18 +89,6 @@ def exact(x):
     return sp.nsimplify(float(x), rational=True)  # a float: the simplest rational within its precision
 
 
-def prepare_out(out, force=False):
-    """Create the output directory; refuse one that is not empty unless force (nothing saved is overwritten
-    without being asked)."""
-    from pathlib import Path
-
-    out = Path(out)
-    if out.exists() and any(out.iterdir()) and not force:
-        raise InputError(f"out directory {out} is not empty; pass --force to overwrite it")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
 def rational(x) -> sp.Rational:
     """A float as the Rational of its shortest repr (0.1 -> 1/10), for exact theory on engine numbers."""
     return sp.nsimplify(float(x), rational=True, tolerance=1e-15)
@@ -66,20 +96,43 @@ def rational(x) -> sp.Rational:
 
 def require(cond: bool, name: str, condition: str, value) -> None:
     if not cond:
-        raise InputError(f"{name} must satisfy {condition}, got {value}")
+        raise InputError(f"{name} must satisfy {condition}, got {show(value)}")
+
+
+MAGNITUDE = sp.Integer(10) ** 300  # constants of the theory live in [1e-300, 1e300]: beyond, float64 cannot follow
+
+
+def magnitude_ok(name, x):
+    """Refuse a nonzero number outside [1e-300, 1e300] in size (the theory's exact arithmetic would still run,
+    but every float comparison and every run built on it would overflow or underflow)."""
+    if x != 0 and not (1 / MAGNITUDE <= abs(x) <= MAGNITUDE):
+        raise InputError(f"{name} must have a size in [1e-300, 1e300], got {show(x)}")
+    return x
 
 
 def positive(name, x):
     x = parse_number(name, x)
     require(x > 0, name, f"{name} > 0", x)
-    return x
+    return magnitude_ok(name, x)
 
 
 def in_closed(name, x, lo, hi, lo_name=None):
     x = parse_number(name, x)
     lo_txt = lo_name or str(lo)
     require(lo <= x <= hi, name, f"{lo_txt} <= {name} <= {hi}", x)
-    return x
+    return magnitude_ok(name, x)
+
+
+def parse_float(name, text, lo=None, hi=None, lo_open=True, hi_open=False) -> float:
+    """A float from text or a number, through parse_number (fractions, no NaN/inf), refusing values that leave
+    float64 (overflow, or a nonzero value that underflows to 0) and values outside (lo, hi] (ends as asked)."""
+    x = parse_number(name, text)
+    magnitude_ok(name, x)
+    if lo is not None and not (x > lo if lo_open else x >= lo):
+        raise InputError(f"{name} must be {'>' if lo_open else '>='} {lo}, got {show(x)}")
+    if hi is not None and not (x < hi if hi_open else x <= hi):
+        raise InputError(f"{name} must be {'<' if hi_open else '<='} {hi}, got {show(x)}")
+    return float(x)
 
 
 FLOAT_MAX = mpmath.mpf("1.7976931348623157e308")

@@ -9,8 +9,8 @@ import numpy as np
 from numerics.problems import Cosh, Power, PowerSum, Quadratic
 from theory.insgd import predict_insgd
 from theory.ngd import predict_ngd, symbolic_orders
-from theory.numbers import prepare_out
 from verify.checks import check, plot_check
+from verify.outputs import atomic_dir, check_out_dir
 
 # (problem, beta): every regime of Theorem 1 on several problems with certified constants.
 CASES = [
@@ -35,8 +35,19 @@ def _check_case(args):
 
 
 def run_all(out="insgd-report", quick=False, force=False, progress=True, data=None, workers=None) -> dict:
-    out = prepare_out(out, force)
-    (out / "figures").mkdir(exist_ok=True)
+    """Every input (the output folder, the data file) is validated before the first check runs; the report is
+    written into a temporary sibling folder and moved into place only when every section has succeeded."""
+    check_out_dir(out, force)
+    if data is not None:
+        from numerics.data import load_life_expectancy
+
+        load_life_expectancy(data)  # a bad data file is refused now, not after every other check
+    with atomic_dir(out, force) as tmp:
+        return _run_all(tmp, quick, progress, data, workers)
+
+
+def _run_all(out, quick, progress, data, workers) -> dict:
+    (out / "figures").mkdir()
     cases = QUICK if quick else CASES
     grid = np.geomspace(1e-2, 1e-4, 4) if quick else np.geomspace(1e-2, 1e-5, 6)
     t0 = time.perf_counter()

@@ -20,7 +20,8 @@ import sys
 import numpy as np
 
 from numerics.engine import run
-from theory.numbers import InputError, prepare_out
+from theory.numbers import InputError
+from verify.outputs import atomic_dir, check_out_dir
 
 
 def _methods(cfg):
@@ -95,11 +96,16 @@ def reproduce(which, seeds=3, quick=False, out="insgd-reproduce", data=None, for
         raise InputError(f"k-mode must be 'multiply' or 'divide', got {k_mode!r}")
     if which not in ("phase-retrieval", "dro"):
         raise InputError(f"experiment must be phase-retrieval or dro, got {which!r}")
-    out = prepare_out(out, force)
+    check_out_dir(out, force)  # refuse a bad output folder before any work
     if which == "phase-retrieval":
         prob, cfg = phase_retrieval_config(quick, scale, variant, k_mode)
     else:
         prob, cfg = dro_config(quick, data, pipeline, k_mode)
+    with atomic_dir(out, force) as tmp:
+        return _reproduce(which, prob, cfg, seeds, quick, tmp, progress)
+
+
+def _reproduce(which, prob, cfg, seeds, quick, out, progress):
     S = np.arange(seeds)
     w0 = np.concatenate([cfg["w0"](np.random.default_rng(int(s)), 1) for s in S])
     res = {"experiment": which, "quick": quick, "seeds": S.tolist(), "fstar": prob.fstar,

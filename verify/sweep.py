@@ -30,7 +30,13 @@ class SweepConfig:
     @classmethod
     def from_dict(cls, d):
         d = dict(d)
-        d["seeds"] = tuple(d["seeds"]) if np.ndim(d["seeds"]) else tuple(range(int(d["seeds"])))
+        s = d["seeds"]
+        if isinstance(s, (list, tuple)):
+            d["seeds"] = tuple(s)
+        elif isinstance(s, int) and not isinstance(s, bool) and 1 <= s <= 10**6:
+            d["seeds"] = tuple(range(s))
+        else:
+            raise ValueError(f"seeds must be a count in [1, 1e6] or a list of integers, got {s!r}")
         return cls(**d)
 
 
@@ -43,6 +49,58 @@ def run_config(cfg: SweepConfig) -> Trace:
     w0 = np.full(prob.dim, float(cfg.w0)) if np.ndim(cfg.w0) == 0 else np.asarray(cfg.w0, float)
     return run(prob, cfg.optimizer, w0, cfg.iters, np.asarray(cfg.seeds), cfg.hp, noise=cfg.noise,
                eps_gap=cfg.eps_gap, eps_grad=cfg.eps_grad, max_samples=cfg.max_samples)
+
+
+def _num(where, v, lo=None):
+    from theory.numbers import parse_float
+
+    if isinstance(v, (list, tuple)):
+        return [_num(where, x, lo) for x in v]
+    return parse_float(where, v, lo=lo)
+
+
+def validate_config(cfg: SweepConfig, where="config") -> SweepConfig:
+    """Check one config in full before any run starts (problem parameters, hyperparameters, sizes, w0, noise,
+    thresholds), converting numbers written as text ("2/3"); returns the normalized config. Raises InputError
+    naming the config and the field."""
+    import numerics.finite_sums  # noqa: F401
+    from numerics.engine import MAX_ITERS, check_size
+    from numerics.optimizers import get_optimizer
+    from numerics.problems import make_problem
+    from theory.numbers import InputError
+
+    if not isinstance(cfg.params, dict) or not isinstance(cfg.hp, dict):
+        raise InputError(f"{where}: params and hp must be JSON objects")
+    prob = make_problem(str(cfg.problem), **cfg.params)
+    opt = get_optimizer(str(cfg.optimizer))
+    if isinstance(cfg.iters, bool) or not isinstance(cfg.iters, int) or not 0 <= cfg.iters <= MAX_ITERS:
+        raise InputError(f"{where}: iters must be an integer in [0, {MAX_ITERS:.0e}], got {cfg.iters!r}")
+    seeds = cfg.seeds
+    if not 1 <= len(seeds) <= 10**6 or any(isinstance(x, bool) or not isinstance(x, int) or not 0 <= x < 2**63
+                                           for x in seeds):
+        raise InputError(f"{where}: seeds must be a count in [1, 1e6] or a list of integers >= 0")
+    hp = {k: _num(f"{where} hp {k}", v) for k, v in cfg.hp.items()}
+    opt.hyperparameters(len(seeds), hp)
+    batch = max([int(np.max(v)) for k, v in hp.items() if k in ("batch", "batch_prime", "batch0")] or [1])
+    check_size(where, len(seeds), prob.dim, cfg.iters, batch, prob.dim * (prob.n_samples or 0))
+    w0 = np.asarray(_num(f"{where} w0", cfg.w0), float)
+    if w0.ndim > 1 or (w0.ndim == 1 and w0.size != prob.dim):
+        raise InputError(f"{where}: w0 must be a number or a list of {prob.dim} numbers")
+    with np.errstate(all="ignore"):
+        if not np.isfinite(prob.value(np.broadcast_to(w0, (prob.dim,))[None])).all():
+            raise InputError(f"{where}: f(w0) overflows float64; choose a smaller w0")
+    noise = None
+    if cfg.noise is not None:
+        noise = _num(f"{where} noise", cfg.noise, lo=-1e-300)
+        if not isinstance(noise, list) or len(noise) != 2:
+            raise InputError(f"{where}: noise must be [tau1, tau2]")
+    eps = {k: None if getattr(cfg, k) is None else _num(f"{where} {k}", getattr(cfg, k), lo=0)
+           for k in ("eps_gap", "eps_grad")}
+    ms = cfg.max_samples
+    if ms is not None and (isinstance(ms, bool) or not isinstance(ms, int) or ms < 1):
+        raise InputError(f"{where}: max_samples must be an integer >= 1, got {ms!r}")
+    return SweepConfig(cfg.problem, cfg.optimizer, cfg.iters, tuple(seeds), hp, dict(cfg.params),
+                       w0.tolist(), None if noise is None else tuple(noise), eps["eps_gap"], eps["eps_grad"], ms)
 
 
 class SerialExecutor:
@@ -68,7 +126,12 @@ def sweep(configs, executor: Executor | None = None) -> list:
 
 def dask_executor(n_workers=2):
     """A Dask executor on a local cluster (optional extra `dask`); returns (executor, client) to close later."""
-    from dask.distributed import Client, LocalCluster
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        from theory.numbers import InputError
+
+        raise InputError('executor dask needs Dask: pip install "insgd[dask]"') from None
 
     client = Client(LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None))
     return client.get_executor(), client
