@@ -1405,6 +1405,7 @@ def _audit_numeric(problem, box, pl, sm, seed=0):
         gnorm = np.sqrt((grads * grads).sum(axis=1))
     for rho, mu in pl:
         cl = Claim("pl", None, {"rho": rho, "mu": mu}, region)
+        cl.evidence = "no violation found by search; several variables: no certificate (refutation only)"
         with np.errstate(all="ignore"):
             v = (vals - fstar_upper) - gnorm ** float(rho) / (2 * float(mu))
         v = np.where(np.isfinite(v), v, -np.inf)
@@ -1428,8 +1429,6 @@ def _audit_numeric(problem, box, pl, sm, seed=0):
                     "; a stationary point that is not a minimizer" if float(gx) < 1e-30 else ""
                 )
                 break
-        else:
-            cl.evidence = "no violation found by search; several variables: no certificate (refutation only)"
         claims.append(cl.to_json())
     for form, L0, L1, al in sm:
         cl = Claim("smooth", form, {"L0": L0, "L1": L1, "alpha": al}, region)

@@ -179,7 +179,7 @@ def _load_problem(args):
 def cmd_run(args) -> int:
     from numerics.engine import check_size, run
 
-    if args.save:  # both files are validated before any work
+    if args.save is not None:  # both files are validated before any work
         for suffix in (".npz", ".json"):
             check_out_file(Path(args.save).with_suffix(suffix), args.force, "save")
     problem = _load_problem(args)
@@ -223,7 +223,7 @@ def cmd_run(args) -> int:
         max_samples=args.max_samples,
         quiet=args.quiet or args.json,
     )
-    if args.save:
+    if args.save is not None:
         trace.save(args.save, overwrite=args.force)
     if args.json:
         _print_json(trace.to_json())
@@ -366,18 +366,19 @@ def _grid(text):
 def cmd_check(args) -> int:
     from verify.checks import check, plot_check
 
-    if args.plot:
+    if args.plot is not None:
         check_out_file(args.plot, args.force, "plot", IMAGE_SUFFIXES)
     problem = _load_problem(args)
     beta = parse_float("beta", args.beta, lo=0, hi=1, lo_open=False)
     res = check(problem, beta, eps_grid=None if args.eps_grid is None else _grid(args.eps_grid))
-    if args.plot:
+    if args.plot is not None:
         with atomic_file(args.plot, args.force, "plot", IMAGE_SUFFIXES) as tmp:
             plot_check(res, tmp)
     j = res.to_json()
+    code = 1 if j["verdict"] == "fail" else 0  # 0 pass (or inconclusive), 1 fail, 2 bad input
     if args.json:
         _print_json(j)
-        return 0
+        return code
     print(f"Theorem 1 check: {problem.name} {problem.params()} beta = {args.beta}")
     print(
         _table(
@@ -404,7 +405,7 @@ def cmd_check(args) -> int:
             ]
         )
     )
-    return 0
+    return code
 
 
 def cmd_verify_all(args) -> int:
@@ -432,9 +433,10 @@ def cmd_check_insgd(args) -> int:
     }
     res = theorem2_check(problem, vals["tau1"], vals["tau2"], vals["beta"], vals["eps"], seeds=args.seeds, budget=args.budget)
     j = res.to_json()
+    code = 1 if j["verdict"] == "fail" else 0
     if args.json:
         _print_json(j)
-        return 0
+        return code
     print(
         f"Theorem 2 check: I-NSGD on {problem.name} {problem.params()} with the synthetic oracle "
         f"(tau1={vals['tau1']:g}, tau2={vals['tau2']:g})"
@@ -457,7 +459,7 @@ def cmd_check_insgd(args) -> int:
     )
     for w in j["warnings"]:
         print(f"warning: {w}")
-    return 0
+    return code
 
 
 def cmd_lemma2(args) -> int:
@@ -485,7 +487,7 @@ def cmd_lemma2(args) -> int:
 def cmd_reproduce(args) -> int:
     from verify.reproduce import reproduce
 
-    out = args.out or f"insgd-reproduce-{args.experiment}"
+    out = f"insgd-reproduce-{args.experiment}" if args.out is None else args.out
     res = reproduce(
         args.experiment,
         seeds=args.seeds,
@@ -514,7 +516,7 @@ def cmd_audit(args) -> int:
         raise InputError("give exactly one of --expr or --problem")
     if args.plot is not None and args.problem is None:
         raise InputError("plot applies to --problem only (the empirical smoothness scatter of a registry problem)")
-    if args.plot:
+    if args.plot is not None:
         check_out_file(args.plot, args.force, "plot", IMAGE_SUFFIXES)
     box = None
     if args.box is not None:
@@ -537,7 +539,7 @@ def cmd_audit(args) -> int:
     if args.problem is not None:
         problem = _load_problem(args)
         out = audit_problem(problem, box, pl, sm, time_s)
-        if args.plot:
+        if args.plot is not None:
             scatter = smoothness_scatter(problem)
             with atomic_file(args.plot, args.force, "plot", IMAGE_SUFFIXES) as tmp:
                 plot_scatter(scatter, tmp, problem.name)
@@ -546,6 +548,13 @@ def cmd_audit(args) -> int:
         out = audit_expr(args.expr, box, pl, sm, time_s, progress=progress)
     _emit_audit(out, args)
     return 1 if any(c["verdict"] == "fails" for c in out["claims"]) else 0
+
+
+def _short(v, n=6):
+    """A list for a text line: the first n entries and the count (a 100-dimensional witness is in the JSON)."""
+    if not isinstance(v, list) or len(v) <= n:
+        return v
+    return "[" + ", ".join(f"{x:.6g}" for x in v[:n]) + f", ... ({len(v)} entries; --json for all)]"
 
 
 def _emit_audit(out, args):
@@ -559,7 +568,7 @@ def _emit_audit(out, args):
         + ("" if out.get("fstar_attained", True) is not False else " (an infimum, not attained)")
         + f"; certified: {'yes' if out.get('fstar_certified') else 'no'} ({out.get('fstar_how', '')})"
     )
-    print(f"argmin = {out.get('argmin')}; stationary points = {out.get('stationary_points')}")
+    print(f"argmin = {_short(out.get('argmin'))}; stationary points = {_short(out.get('stationary_points'))}")
     rr, am = out.get("rho_range"), out.get("alpha_min")
     if rr:
         print(f"admissible rho: none ({rr['why']})" if rr.get("empty") else f"admissible rho: [{rr.get('lo')}, {rr.get('hi')}]")
@@ -570,7 +579,7 @@ def _emit_audit(out, args):
         consts = ", ".join(f"{k}={v}" for k, v in c.get("constants_exact", c["constants"]).items())
         how = c.get("certificate") or ""
         if c.get("witness"):
-            how = f"witness w = {c['witness']}, violation >= {c['violation']:.3g}"
+            how = f"witness w = {_short(c['witness'])}, violation >= {c['violation']:.3g}"
         rows.append(
             (
                 f"{c['kind']} {c.get('form') or ''}".strip(),
@@ -589,13 +598,15 @@ def _emit_audit(out, args):
             print("  ".join(str(x).ljust(w) for x, w in zip(r, widths, strict=True)).rstrip())
     bm = out.get("best_mu_at_rho_hi")
     if bm:
-        print(f"\nbest mu at rho = {bm['rho']}: in [{bm['valid']}, {bm['upper']:.10g}] (certified valid value, upper bound)")
+        valid = "none certified" if bm["valid"] is None else f"{bm['valid']:.10g}"
+        print(f"\nbest mu at rho = {bm['rho']:.10g}: in [{valid}, {bm['upper']:.10g}] (certified valid value, upper bound)")
     for s in out.get("smallest_L0") or []:
-        if s:
-            print(
-                f"smallest L0 for L1 = {s['L1']}, alpha = {s['alpha']}: in [{s['lower']:.10g}, {s['valid']}] "
-                "(lower bound, certified valid value)"
-            )
+        if s and s["valid"] is not None:
+            print(f"smallest L0 for L1 = {s['L1']:.10g}, alpha = {s['alpha']:.10g}: in [{s['lower']:.10g}, {s['valid']:.10g}] "
+                  "(lower bound, certified valid value)")
+        elif s:
+            print(f"smallest L0 for L1 = {s['L1']:.10g}, alpha = {s['alpha']:.10g}: >= {s['lower']:.10g}; no certified value "
+                  f"({s['how']})")
 
 
 def build_parser() -> argparse.ArgumentParser:

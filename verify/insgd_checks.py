@@ -98,7 +98,8 @@ def theorem2_check(problem, tau1, tau2, beta, eps, seeds=64, budget=DEFAULT_BUDG
                           clopper_pearson(k, seeds), hit.tolist(), warnings)
 
 
-MAX_LEMMA2_DRAWS = 2 * 10**9
+MAX_LEMMA2_DRAWS = 2 * 10**8  # random draws: about half a minute on one core
+MAX_LEMMA2_BATCH = 10**6
 
 
 def lemma2_check(tau1, tau2, dim, grad_norm, trials=10_000, seed=0, oracle="synthetic"):
@@ -116,12 +117,12 @@ def lemma2_check(tau1, tau2, dim, grad_norm, trials=10_000, seed=0, oracle="synt
         raise InputError(f"dim and trials must be >= 1, got dim={dim}, trials={trials}")
     if oracle not in ("synthetic", "aligned"):
         raise InputError(f"oracle must be 'synthetic' or 'aligned', got {oracle!r}")
-    if 16 * tau1**2 > MAX_LEMMA2_DRAWS:
-        raise InputError(f"tau1 must satisfy 16 tau1^2 <= {MAX_LEMMA2_DRAWS:.0e} (the batch B), got tau1 = {tau1:g}")
+    if 16 * tau1**2 > MAX_LEMMA2_BATCH:
+        raise InputError(f"tau1 must satisfy B = 16 tau1^2 <= {MAX_LEMMA2_BATCH:.0e} (tau1 <= 250), got tau1 = {tau1:g}")
     B = max(1, int(np.ceil(16 * tau1**2)))
     if B * dim * trials > MAX_LEMMA2_DRAWS:
         raise InputError(f"lemma2 needs trials x B x dim = {B * dim * trials:.3g} random draws (B = 16 tau1^2 = {B}); "
-                         f"the limit is {MAX_LEMMA2_DRAWS:.0e} (about a minute): lower --trials, --tau1 or --dim")
+                         f"the limit is {MAX_LEMMA2_DRAWS:.0e} (about half a minute): lower --trials, --tau1 or --dim")
     G = np.zeros(dim)
     G[0] = grad_norm
     rng = np.random.default_rng(seed)

@@ -1,0 +1,291 @@
+"""Hostile input: nothing is executed, bad input gets one line and exit 2, outputs are never half-written.
+
+The fuzz test draws command lines from a grammar of malformed numbers, paths, data files and expression payloads,
+with at least one bad value in each, and runs them in-process through every subcommand."""
+
+import contextlib
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from theory.numbers import InputError, parse_float, parse_number
+from verify.cli import main
+from verify.outputs import atomic_dir, atomic_file
+from verify.safe_expr import parse_expr
+
+PAYLOADS = [
+    "__import__('os').system('touch MARK')", "open('MARK', 'w').write('x')", "eval('1')", "exec('x = 1')",
+    "getattr(w, 'x')", "(lambda: open('MARK', 'w'))()", "[w][0]", "w**2 if True else 0", "input()",
+    "w.__class__.__mro__", "'a' * 10", "globals()", "w**2 + nan", "w^2", "exp(w, 2)", "1/0", "w**10**10",
+    "(" * 60 + "w" + ")" * 60, "w\x00", "w\n+1", "w**2 + 0*len(str(open('MARK', 'w')))", "{w: 1}", "w[0]",
+    "__builtins__", "lambda w: w", "[open('MARK','w') for _ in '1']", "w @ w", "w if w else w", "not w", "w < 1",
+    "x + 1", "1e99999 * w", "w" * 3000,
+]
+BAD_NUMBERS = ["1/0", "nan", "inf", "-inf", "1e99999", "abc", "", " ", "1/2/3", "0x10", "1e", ".", "--", "1e-99999",
+               "1e400", "0/0", "2**3", "None", "True", "1,,2"]
+
+
+def run(argv, cwd):
+    out, err = io.StringIO(), io.StringIO()
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                rc = main(argv)
+            except SystemExit as e:  # argparse
+                rc = e.code
+    finally:
+        os.chdir(old)
+    return rc, out.getvalue(), err.getvalue()
+
+
+def assert_refused(rc, out, err, cwd):
+    assert rc == 2, (rc, err)
+    lines = [x for x in err.splitlines() if x.strip()]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    for word in ("nan", "inf"):
+        assert word not in out.lower().split()
+    assert not (Path(cwd) / "MARK").exists()
+
+
+def bad_files(tmp):
+    files = {"empty.csv": b"", "binary.csv": bytes(range(256)) * 4, "header.csv": b"Country,Year\n",
+             "short.csv": b"a,b\n1\n"}
+    out = {}
+    for name, data in files.items():
+        p = tmp / name
+        p.write_bytes(data)
+        out[name] = str(p)
+    return out
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("hostile")
+    (tmp / "a_file").write_text("x")
+    (tmp / "full").mkdir()
+    (tmp / "full" / "keep").write_text("keep")
+    return tmp
+
+
+def _paths(tmp):
+    return [str(tmp / "no" / "such" / "dir" / "x.png"), str(tmp / "a_file" / "x.png"), str(tmp), "",
+            str(tmp / "x.unknownext"), str(tmp / "full")]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fuzzed_command_lines_are_refused_in_one_line(sandbox, data):
+    tmp = sandbox
+    num = st.sampled_from(BAD_NUMBERS)
+    cmd = data.draw(st.sampled_from(["predict-ngd", "predict-insgd", "run", "check", "audit", "lemma2", "check-insgd",
+                                     "reproduce", "verify", "sweep"]))
+    if cmd == "predict-ngd":
+        vals = {k: "1" for k in ("L0", "L1", "rho", "mu")} | {"alpha": "0", "beta": "1/2", "eps": "1e-3"}
+        vals[data.draw(st.sampled_from(sorted(vals)))] = data.draw(num)
+        argv = ["predict", "ngd"] + [x for k, v in vals.items() for x in (f"--{k}", v)]
+    elif cmd == "predict-insgd":
+        vals = {k: "1" for k in ("L0", "L1", "tau1", "tau2", "delta0")} | {"beta": "1/2", "eps": "1e-2"}
+        vals[data.draw(st.sampled_from(sorted(vals)))] = data.draw(num)
+        argv = ["predict", "insgd"] + [x for k, v in vals.items() for x in (f"--{k}", v)]
+    elif cmd == "run":
+        vals = {"--opt": "gamma=0.1", "--iters": "3", "--seed": "0", "--runs": "1", "--w0": "1"}
+        slot = data.draw(st.sampled_from(sorted(vals) + ["--save", "--param", "huge"]))
+        if slot == "--save":
+            vals["--save"] = data.draw(st.sampled_from(_paths(tmp)[:2]))
+        elif slot == "--param":
+            vals["--param"] = "p=" + data.draw(num)
+        elif slot == "huge":
+            vals[data.draw(st.sampled_from(["--runs", "--iters"]))] = data.draw(st.sampled_from(["1e11", "1e9", "-1"]))
+        elif slot == "--opt":
+            vals["--opt"] = "gamma=" + data.draw(num)
+        else:
+            vals[slot] = data.draw(num)
+        argv = ["run", "--problem", "power", "--optimizer", "ngd"] + [x for k, v in vals.items() for x in (k, v)]
+    elif cmd == "check":
+        slot = data.draw(st.sampled_from(["beta", "grid", "plot"]))
+        argv = ["check", "--problem", "power", "--beta", data.draw(num) if slot == "beta" else "0.5"]
+        if slot == "grid":
+            argv += ["--eps-grid", data.draw(st.sampled_from(["1e-2:1e-5:100000", "1/0:1e-3:3", "a:b:c", "1e-2:1e-3",
+                                                              "0:1e-3:3", "1e-2:1e-3:2.5", "2:1e-3:4"]))]
+        if slot == "plot":
+            argv += ["--plot", data.draw(st.sampled_from(_paths(tmp)))]
+    elif cmd == "audit":
+        argv = ["audit", "--expr", data.draw(st.sampled_from(PAYLOADS)), "--claim-pl", "2", "1", "--time-limit", "2"]
+    elif cmd == "lemma2":
+        vals = {"--tau1": "1", "--tau2": "1", "--dim": "2", "--grad-norm": "1", "--trials": "10"}
+        slot = data.draw(st.sampled_from(sorted(vals)))
+        vals[slot] = data.draw(st.one_of(num, st.sampled_from(["1000", "1e12", "0", "-1"]))) \
+            if slot in ("--tau1", "--trials", "--dim") else data.draw(num)
+        if vals[slot] in ("1000",) and slot != "--tau1":
+            vals[slot] = "1e12"
+        argv = ["lemma2"] + [x for k, v in vals.items() for x in (k, v)]
+    elif cmd == "check-insgd":
+        vals = {"--tau1": "1", "--tau2": "1", "--beta": "1/2", "--eps": "0.2", "--seeds": "2", "--budget": "10"}
+        slot = data.draw(st.sampled_from(sorted(vals)))
+        vals[slot] = data.draw(num)
+        argv = ["check-insgd", "--problem", "quadratic"] + [x for k, v in vals.items() for x in (k, v)]
+    elif cmd == "reproduce":
+        slot = data.draw(st.sampled_from(["seeds", "out", "data"]))
+        argv = ["reproduce", "dro" if slot == "data" else "phase-retrieval", "--quick"]
+        argv += ["--seeds", data.draw(num) if slot == "seeds" else "1"]
+        outs = [x for x in _paths(tmp) if not x.endswith(".unknownext")]  # a folder may have any name
+        argv += ["--out", data.draw(st.sampled_from(outs)) if slot == "out" else str(tmp / "never")]
+        if slot == "data":
+            argv += ["--data", data.draw(st.sampled_from(list(bad_files(tmp).values()) + [str(tmp / "missing.csv")]))]
+    elif cmd == "verify":
+        argv = ["verify", "all", "--quick", "--out", str(tmp / "report-never"), "--data",
+                data.draw(st.sampled_from(list(bad_files(tmp).values())))]
+    else:
+        cfg = tmp / "configs.json"
+        cfg.write_text(data.draw(st.sampled_from([
+            "", "[]", "{}", "[1]", json.dumps([{"problem": "power", "optimizer": "ngd", "iters": 3, "seeds": 1,
+                                                "hp": {"gamma": "1/0"}}]),
+            json.dumps([{"problem": "power", "optimizer": "ngd", "iters": 1e12, "seeds": 1, "hp": {"gamma": 0.1}}]),
+            json.dumps([{"problem": "power", "optimizer": "ngd", "iters": 3, "seeds": -1, "hp": {"gamma": 0.1}}]),
+            json.dumps([{"problem": "power", "optimizer": "ngd", "iters": 3, "seeds": 1, "hp": {"gamma": 0.1},
+                         "params": {"p": "nan"}}])])))
+        argv = ["sweep", str(cfg), "--out", str(tmp / "sweep-never"), "--executor", "serial"]
+    rc, out, err = run(argv, tmp)
+    assert rc == 2, (" ".join(argv), err[-300:])
+    assert_refused(rc, out, err, tmp)
+    assert not (tmp / "never").exists() and not (tmp / "report-never").exists() and not (tmp / "sweep-never").exists()
+    assert (tmp / "full" / "keep").read_text() == "keep"
+    leftovers = [p.name for p in tmp.iterdir() if ".partial-" in p.name]
+    assert not leftovers
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_no_payload_is_ever_evaluated(payload, tmp_path):
+    rc, out, err = run(["audit", "--expr", payload, "--claim-pl", "2", "1", "--time-limit", "2"], tmp_path)
+    assert_refused(rc, out, err, tmp_path)
+
+
+@pytest.mark.parametrize("text, value", [("2/3", (2, 3)), ("0.1", (1, 10)), ("1e-3", (1, 1000)), ("-4", (-4, 1)),
+                                         (" 3 ", (3, 1)), (".5", (1, 2)), ("1e3/7", (1000, 7)), ("-1/2", (-1, 2))])
+def test_numbers_are_exact(text, value):
+    x = parse_number("x", text)
+    assert (x.p, x.q) == value
+
+
+@pytest.mark.parametrize("text, why", [("1/0", "zero denominator"), ("nan", "finite"), ("-inf", "finite"),
+                                       ("1e99999", "exponent"), ("abc", "must be a number"), ("1/2/3", "fraction")])
+def test_numbers_refused(text, why):
+    with pytest.raises(InputError, match=why):
+        parse_number("eps", text)
+
+
+def test_float_range_names_the_real_value():
+    with pytest.raises(InputError, match=r"1\.0e-400"):
+        parse_float("eps", "1e-400")
+    assert parse_float("eps", "1e-300") == 1e-300
+    with pytest.raises(InputError, match="eps must be > 0"):
+        parse_float("eps", "-1e-3", lo=0)
+
+
+def test_negative_numbers_reach_the_parser(tmp_path):
+    rc, out, err = run(["predict", "ngd", "--L0", "1", "--L1", "1", "--alpha", "0", "--beta", "1/2", "--rho", "1",
+                        "--mu", "1", "--eps", "-1e-3"], tmp_path)
+    assert rc == 2 and "eps must satisfy eps > 0" in err
+
+
+def test_expression_language():
+    import sympy as sp
+
+    w = sp.Symbol("w", real=True)
+    assert parse_expr("4.762203155904598*w**2") == sp.Rational("4.762203155904598") * w**2
+    assert parse_expr("w + w**2/2 + w**4") == w + w**2 / 2 + w**4
+    assert parse_expr("+".join(f"w**{k}" for k in range(1, 200))).is_polynomial(w)  # long sums are not "deep"
+    with pytest.raises(InputError, match="column"):
+        parse_expr("w + open('x')")
+
+
+def test_sizes_are_refused_before_work(tmp_path):
+    rc, out, err = run(["run", "--problem", "power", "--optimizer", "ngd", "--opt", "gamma=0.1", "--iters", "10",
+                        "--seed", "0", "--runs", "10000000"], tmp_path)
+    assert rc == 2 and "GiB" in err
+    rc, out, err = run(["lemma2", "--tau1", "1000", "--tau2", "1", "--dim", "2", "--grad-norm", "1", "--trials", "100"],
+                       tmp_path)
+    assert rc == 2 and "tau1 <= 250" in err
+    rc, out, err = run(["lemma2", "--tau1", "100", "--tau2", "1", "--dim", "2", "--grad-norm", "1", "--trials", "1e6"],
+                       tmp_path)
+    assert rc == 2 and "random draws" in err
+
+
+def test_atomic_dir_leaves_nothing_on_failure(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError), atomic_dir(out) as d:
+        (d / "half").write_text("x")
+        raise RuntimeError("boom")
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    with atomic_dir(out) as d:
+        (d / "done").write_text("x")
+    assert (out / "done").exists()
+    with pytest.raises(InputError, match="not empty"):
+        with atomic_dir(out):
+            pass
+    with atomic_dir(out, force=True) as d:
+        (d / "again").write_text("y")
+    assert sorted(p.name for p in out.iterdir()) == ["again"] and len(list(tmp_path.iterdir())) == 1
+
+
+def test_atomic_file_and_overwrite_rule(tmp_path):
+    p = tmp_path / "fig.png"
+    p.write_text("old")
+    with pytest.raises(InputError, match="exists"):
+        with atomic_file(p, suffixes=(".png",)):
+            pass
+    with pytest.raises(KeyboardInterrupt), atomic_file(p, force=True, suffixes=(".png",)) as t:
+        t.write_text("new")
+        raise KeyboardInterrupt
+    assert p.read_text() == "old" and len(list(tmp_path.iterdir())) == 1
+
+
+@pytest.mark.parametrize("content, why", [
+    ("", "empty"), ("Country,Year\n", "lacks"), ("\x00\x01\xff\xfe", "UTF-8|lacks|empty"),
+])
+def test_dro_loader_refuses_bad_files(tmp_path, content, why):
+    from numerics.data import load_life_expectancy
+
+    p = tmp_path / "bad.csv"
+    p.write_bytes(content.encode("latin-1"))
+    with pytest.raises(InputError, match=why):
+        load_life_expectancy(p)
+
+
+def test_dro_loader_names_line_and_column(tmp_path, life_expectancy_csv_or_synthetic):
+    from numerics.data import load_life_expectancy
+
+    lines = Path(life_expectancy_csv_or_synthetic).read_text().splitlines()
+    bad = lines[:5]
+    bad[3] = bad[3].split(",", 4)[0] + ",2000,Developing,abc," + bad[3].split(",", 4)[4]
+    p = tmp_path / "bad.csv"
+    p.write_text("\n".join(bad + lines[5:]) + "\n")
+    with pytest.raises(InputError, match="line 4, column 'Life expectancy'"):
+        load_life_expectancy(p)
+    p.write_text("\n".join(lines[:2]) + "\n")
+    with pytest.raises(InputError, match="at least"):
+        load_life_expectancy(p)
+    p.write_text("\n".join([lines[0], lines[1][:10]] + lines[2:]) + "\n")
+    with pytest.raises(InputError, match="line 2 has"):
+        load_life_expectancy(p)
+
+
+def test_ctrl_c_exits_130_and_leaves_nothing(tmp_path, monkeypatch):
+    # an interrupt in the middle of writing a report: one line, exit 130, no half-written folder
+    import verify.main_job as mj
+
+    def interrupted(out, *a, **k):
+        (out / "figures").mkdir()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(mj, "_run_all", interrupted)
+    rc, out, err = run(["verify", "all", "--quick", "--out", str(tmp_path / "report")], tmp_path)
+    assert rc == 130 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
