@@ -40,14 +40,21 @@ def estimate_bytes(runs: int, dim: int, iters: int, batch: int = 1, n_data: int 
     return runs * per_run + (iters + 1) + 8 * n_data
 
 
-def check_size(what: str, runs: int, dim: int, iters: int, batch: int = 1, n_data: int = 0) -> None:
+def largest_batch(hp) -> int:
+    """The largest per-step batch among validated hyperparameters (1 when there is none)."""
+    return max([int(np.max(v)) for k, v in (hp or {}).items() if k in ("batch", "batch_prime", "batch0")] or [1])
+
+
+def check_size(what: str, problem, runs: int, iters: int, hp=None) -> None:
     """Refuse, before any allocation, a run that cannot fit in memory or cannot finish in a sitting."""
     if iters > MAX_ITERS:
         raise InputError(f"iters must be <= {MAX_ITERS:.0e} (about an hour of one loop at best), got {iters:.3g}")
-    need, have = estimate_bytes(runs, dim, iters, batch, n_data), memory_limit()
+    batch = largest_batch(hp)
+    need = estimate_bytes(runs, problem.dim, iters, batch, problem.dim * (problem.n_samples or 0))
+    have = memory_limit()
     if need > have:
-        raise InputError(f"{what} needs ~{need / 2**30:,.3g} GiB of memory (runs {runs}, dim {dim}, batch {batch}); "
-                         f"the limit here is {have / 2**30:.3g} GiB")
+        raise InputError(f"{what} needs ~{need / 2**30:,.3g} GiB of memory (runs {runs}, dim {problem.dim}, batch "
+                         f"{batch}); the limit here is {have / 2**30:.3g} GiB")
 
 
 def checkpoints(iters: int, n: int = 40) -> np.ndarray:
@@ -163,7 +170,7 @@ def run(problem, optimizer, w0, iters, seeds, hp=None, *, noise=None, eps_gap=No
     if int(iters) != iters or iters < 0:
         raise InputError(f"iters must be an integer >= 0, got {iters}")
     iters = int(iters)
-    check_size("this run", R, problem.dim, iters, 1, problem.dim * (problem.n_samples or 0))
+    check_size("this run", problem, R, iters)  # before any (R, d) array exists
     W0 = np.array(w0, dtype=float)
     if W0.ndim == 1:
         W0 = np.broadcast_to(W0, (R, W0.shape[0])).copy()
@@ -175,8 +182,7 @@ def run(problem, optimizer, w0, iters, seeds, hp=None, *, noise=None, eps_gap=No
         if v is not None and not np.all(np.asarray(v) > 0):
             raise InputError(f"{name} must be > 0, got {v}")
     hp = opt.hyperparameters(R, hp or {})
-    batch = max([int(v) for k, v in hp.items() if k in ("batch", "batch_prime", "batch0")] or [1])
-    check_size("this run", R, problem.dim, iters, batch, problem.dim * (problem.n_samples or 0))
+    check_size("this run", problem, R, iters, hp)
     oracle = make_oracle(problem, seeds, noise=noise, stochastic=opt.name not in ("gd", "ngd"), replace=replace)
 
     ck = checkpoints(iters, n_checkpoints)

@@ -36,7 +36,7 @@ from mpmath import iv
 from scipy import optimize
 
 from theory.numbers import InputError, parse_number
-from verify.intervals import INF, Unsupported, box, hi_of, ieval, lo_of, point
+from verify.intervals import INF, Unsupported, box, hi_of, iabs, ieval, ipow, lo_of, point
 from verify.safe_expr import parse_expr
 
 W = sp.Symbol("w", real=True)
@@ -275,7 +275,8 @@ class Audit1D:
         self.time_s = time_s
         self.notes = []
         self.fstar, self.fstar_certified, self.fstar_attained, self.fstar_how = None, False, None, ""
-        self.fstar_upper = None  # an exact upper bound of f* (f at a point) when f* itself is not exact
+        self.fstar_upper = None  # an exact upper bound of f*: f* itself when exact, else f at a point
+        self.domain_unknown = False
         self.limits = [None, None]
         self.argmin, self.stationary, self.stationary_exact = [], [], True
         self.polynomial = bool(f.is_polynomial(W))
@@ -375,8 +376,6 @@ class Audit1D:
             if not ok:
                 self.notes.append(f"could not certify that {what} is defined on all of R")
                 self.domain_unknown = True
-
-    domain_unknown = False
 
     def _kinks(self):
         """Exact points where an Abs or sign argument vanishes (where f' may fail to exist)."""
@@ -696,8 +695,8 @@ class Audit1D:
             two_mu = point(2 * mu)
 
             def F(lo, hi):
-                habs = _absiv(hsub(lo, hi))
-                return _powiv(habs, ex) * _powiv(_absiv(P(lo, hi)), rho) / two_mu - Q(lo, hi)
+                habs = iabs(hsub(lo, hi))
+                return ipow(habs, ex) * ipow(iabs(P(lo, hi)), rho) / two_mu - Q(lo, hi)
 
             forms.append(F)
         return forms
@@ -749,18 +748,6 @@ def _finite_at0(e):
     except Exception:  # noqa: BLE001
         return False
     return not v.has(sp.nan, sp.zoo, sp.oo, -sp.oo) and v.is_finite is not False
-
-
-def _absiv(x):
-    from verify.intervals import _abs
-
-    return _abs(x)
-
-
-def _powiv(x, e):
-    from verify.intervals import _pow
-
-    return _pow(x, sp.sympify(e))
 
 
 def _tail_u(a, kind, c, side):
@@ -826,7 +813,7 @@ def violation_at(audit, kind, c, x):
     try:
         X = point(x)
         if kind == "pl":
-            fs = audit.fstar if audit.fstar is not None else getattr(audit, "fstar_upper", None)
+            fs = audit.fstar_upper
             if fs is None:
                 return None
             lhs = ieval(audit.f, {W: X}) - point(fs) if fs.is_Rational else ieval(audit.f - fs, {W: X})
@@ -860,7 +847,7 @@ def refute(audit, kind, c, region):
     f, df, d2f = audit.num("f"), audit.num("df"), audit.num("d2f")
     with np.errstate(all="ignore"):
         if kind == "pl":
-            fs = float(sp.N(audit.fstar if audit.fstar is not None else audit.fstar_upper, 30))
+            fs = float(sp.N(audit.fstar_upper, 30))
             rho, mu = float(c["rho"]), float(c["mu"])
 
             def v(x):
@@ -929,15 +916,15 @@ def _pair_violation(audit, c, X, XP, form):
     iv.dps = 60
     try:
         d1, d0 = ieval(audit.df, {W: point(X)}), ieval(audit.df, {W: point(XP)})
-        lhs = _absiv(d1 - d0)
+        lhs = iabs(d1 - d0)
         if form == "literal":
-            ref = _absiv(d0)
+            ref = iabs(d0)
         else:  # an upper bound of max |f'| on the segment: enclosures over 64 sub-intervals
             lo, hi = min(X, XP), max(X, XP)
             step = (hi - lo) / 64
-            top = max(_absiv(ieval(audit.df, {W: box(lo + i * step, lo + (i + 1) * step)})).b for i in range(64))
+            top = max(iabs(ieval(audit.df, {W: box(lo + i * step, lo + (i + 1) * step)})).b for i in range(64))
             ref = iv.mpf([0, top])
-        rhs = (point(c["L0"]) + point(c["L1"]) * _powiv(ref, c["alpha"])) * _absiv(point(X) - point(XP))
+        rhs = (point(c["L0"]) + point(c["L1"]) * ipow(ref, c["alpha"])) * iabs(point(X) - point(XP))
         return (lhs - rhs).a
     except (Unsupported, ZeroDivisionError, ValueError, OverflowError, TypeError):
         return None
@@ -972,7 +959,7 @@ def _check(audit, claim, region, deadline):
     if claim.kind == "smooth" and claim.form == "hessian" and audit.hessian_kinks:
         claim.evidence = f"f'' does not exist at w = {audit.hessian_kinks[0]}: the Hessian form does not apply"
         return
-    if claim.kind == "pl" and audit.fstar is None and getattr(audit, "fstar_upper", None) is None:
+    if claim.kind == "pl" and audit.fstar_upper is None:
         claim.evidence = f"f* unknown ({audit.fstar_how}); no violation can be checked"
         return
     if claim.kind == "smooth" and claim.form in ("literal", "segment"):
@@ -1053,7 +1040,7 @@ def certify_pair_form(audit, form, L0, L1, alpha, region, deadline, budget=BUDGE
             m = ieval(adf, {W: box(j0, j1)}).a
             if form == "segment":
                 m = max(m, ieval(adf, {W: box(i0, i1)}).a)
-            rhs = (L0i + L1i * _powiv(iv.mpf([m, m]), alpha)).a
+            rhs = (L0i + L1i * ipow(iv.mpf([m, m]), alpha)).a
         except (Unsupported, ValueError, ZeroDivisionError, OverflowError):
             return None
         if sup <= rhs:
@@ -1565,13 +1552,13 @@ def audit_nd(expr, syms, box=None, pl_claims=(), smooth_claims=(), seed=0):
             gn2 = sum((t * t for t in gi), iv.mpf(0))
             gn = iv.sqrt(gn2)
             if kind == "pl":
-                val = ieval(expr - fstar_upper, env) - _powiv(gn, c["rho"]) / point(2 * c["mu"])
+                val = ieval(expr - fstar_upper, env) - ipow(gn, c["rho"]) / point(2 * c["mu"])
             else:
                 Hm = [[ieval(hess[i, j], env) for j in range(d)] for i in range(d)]
-                frob_lo = iv.sqrt(sum((_absiv(Hm[i][j]) ** 2 for i in range(d) for j in range(d)), iv.mpf(0)))
+                frob_lo = iv.sqrt(sum((iabs(Hm[i][j]) ** 2 for i in range(d) for j in range(d)), iv.mpf(0)))
                 # ||H||_2 >= ||H||_F / sqrt(d): a rigorous lower bound of the spectral norm
                 hn = frob_lo / iv.sqrt(iv.mpf(d))
-                val = hn - (point(c["L0"]) + point(c["L1"]) * _powiv(gn, c["alpha"]))
+                val = hn - (point(c["L0"]) + point(c["L1"]) * ipow(gn, c["alpha"]))
             return val.a
         except (Unsupported, ZeroDivisionError, ValueError, OverflowError, TypeError):
             return None

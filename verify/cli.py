@@ -32,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _count(lo, hi):
-    """An argparse type: an integer in [lo, hi], written as 100, 1e5 or 2**0 forms that parse_number reads."""
+    """An argparse type: an integer in [lo, hi], written in any form parse_number reads (100, 1e5, 4/2)."""
 
     def conv(text):
         try:
@@ -184,10 +184,7 @@ def cmd_run(args) -> int:
             check_out_file(Path(args.save).with_suffix(suffix), args.force, "save")
     problem = _load_problem(args)
     hp = {k: _numbers(f"opt {k}", v) for k, v in _kv(args.opt, "--opt").items()}
-    batch = max([int(np.max(v)) for k, v in hp.items() if k in ("batch", "batch_prime", "batch0")] or [1])
-    check_size(
-        f"--runs {args.runs}", args.runs, problem.dim, args.iters, min(batch, 10**9), problem.dim * (problem.n_samples or 0)
-    )
+    check_size(f"--runs {args.runs}", problem, args.runs, args.iters, hp)
     if args.seed + args.runs - 1 > MAX_SEED:
         raise InputError(f"seed + runs - 1 must be <= {MAX_SEED}, got {args.seed + args.runs - 1}")
     seeds = np.arange(args.seed, args.seed + args.runs)

@@ -22,7 +22,7 @@ class Unsupported(ValueError):
     pass
 
 
-def point(x, dps=None):
+def point(x):
     """The tightest interval around an exact SymPy number (rationals exactly, others by 40-digit evaluation)."""
     x = sp.sympify(x)
     if x.is_Rational:
@@ -131,6 +131,16 @@ def _pow(base, ex):
         lo = at(base.b).a if base.b != INF else mpf(0)
         hi = at(base.a).b if base.a > 0 else INF
     return iv.mpf([lo, hi])
+
+
+def iabs(x):
+    """|x| for an interval x."""
+    return _abs(x)
+
+
+def ipow(x, e):
+    """x**e for an interval x and an exact exponent e (a real power needs x >= 0)."""
+    return _pow(x, sp.sympify(e))
 
 
 def _sign(x):

@@ -51,12 +51,12 @@ def run_config(cfg: SweepConfig) -> Trace:
                eps_gap=cfg.eps_gap, eps_grad=cfg.eps_grad, max_samples=cfg.max_samples)
 
 
-def _num(where, v, lo=None):
+def _num(where, v, lo=None, lo_open=True):
     from theory.numbers import parse_float
 
     if isinstance(v, (list, tuple)):
-        return [_num(where, x, lo) for x in v]
-    return parse_float(where, v, lo=lo)
+        return [_num(where, x, lo, lo_open) for x in v]
+    return parse_float(where, v, lo=lo, lo_open=lo_open)
 
 
 def validate_config(cfg: SweepConfig, where="config") -> SweepConfig:
@@ -80,9 +80,7 @@ def validate_config(cfg: SweepConfig, where="config") -> SweepConfig:
                                            for x in seeds):
         raise InputError(f"{where}: seeds must be a count in [1, 1e6] or a list of integers >= 0")
     hp = {k: _num(f"{where} hp {k}", v) for k, v in cfg.hp.items()}
-    opt.hyperparameters(len(seeds), hp)
-    batch = max([int(np.max(v)) for k, v in hp.items() if k in ("batch", "batch_prime", "batch0")] or [1])
-    check_size(where, len(seeds), prob.dim, cfg.iters, batch, prob.dim * (prob.n_samples or 0))
+    check_size(where, prob, len(seeds), cfg.iters, opt.hyperparameters(len(seeds), hp))
     w0 = np.asarray(_num(f"{where} w0", cfg.w0), float)
     if w0.ndim > 1 or (w0.ndim == 1 and w0.size != prob.dim):
         raise InputError(f"{where}: w0 must be a number or a list of {prob.dim} numbers")
@@ -91,7 +89,7 @@ def validate_config(cfg: SweepConfig, where="config") -> SweepConfig:
             raise InputError(f"{where}: f(w0) overflows float64; choose a smaller w0")
     noise = None
     if cfg.noise is not None:
-        noise = _num(f"{where} noise", cfg.noise, lo=-1e-300)
+        noise = _num(f"{where} noise", cfg.noise, lo=0, lo_open=False)
         if not isinstance(noise, list) or len(noise) != 2:
             raise InputError(f"{where}: noise must be [tau1, tau2]")
     eps = {k: None if getattr(cfg, k) is None else _num(f"{where} {k}", getattr(cfg, k), lo=0)
