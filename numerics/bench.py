@@ -4,8 +4,8 @@ import time
 
 import numpy as np
 
-from numerics.engine import run
-from numerics.problems import Power
+from insgd.numerics.engine import run
+from insgd.numerics.problems import Power
 
 
 def bench_batching(runs=64, iters=10_000, sample=8):
@@ -35,7 +35,7 @@ PR_SETUP = {"dim": 100, "m": 3000, "batch": 64, "batch_prime": 8, "runs": 256, "
 
 
 def _pr(cfg):
-    from numerics.finite_sums import PhaseRetrieval
+    from insgd.numerics.finite_sums import PhaseRetrieval
 
     return PhaseRetrieval(dim=cfg["dim"], m=cfg["m"], data_seed=0)
 
@@ -107,8 +107,8 @@ def bench_theory(n=1_000_000, sample=20):
     """Theorem 2's T(eps) on an n-point eps grid: lambdified NumPy vs SymPy substitution point by point."""
     import sympy as sp
 
-    from theory import symbols as S
-    from theory.insgd import T_BOUND, t_grid
+    from insgd.theory import symbols as S
+    from insgd.theory.insgd import T_BOUND, t_grid
 
     eps = np.geomspace(1e-1, 1e-6, n)
     consts = {"L0": 1.0, "L1": 2.0, "tau1": 1.5, "tau2": 0.5, "beta": 2 / 3, "delta0": 1.0}
@@ -130,7 +130,7 @@ def bench_main_job(quick=True):
     """Wall time of the main job (`insgd verify all`), into a temporary directory."""
     import tempfile
 
-    from verify.main_job import run_all
+    from insgd.verify.main_job import run_all
 
     with tempfile.TemporaryDirectory() as d:
         t0 = time.perf_counter()

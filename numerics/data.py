@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from theory.numbers import InputError
+from insgd.core import InputError
 
 TARGET = "Life expectancy"
 DROP_IF_LARGE = ("infant deaths", "Measles", "under-five deaths")

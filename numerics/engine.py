@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from numerics.optimizers import get_optimizer
-from numerics.oracles import make_oracle
-from theory.numbers import InputError
+from insgd.numerics.optimizers import get_optimizer
+from insgd.numerics.oracles import make_oracle
+from insgd.core import InputError
 
 MAX_ITERS = 10**8  # ~1e5 steps/s at best: a longer run is hours of one Python loop; split it instead
 
@@ -34,7 +34,7 @@ def estimate_bytes(runs: int, dim: int, iters: int, batch: int = 1, n_data: int 
     """What a run will hold at its peak: ~12 (R, d) state and gradient arrays, one step's per-sample gradients
     (R, batch, d), the oracle's buffered draws (R, BLOCK, batch, d + 1), the checkpoint mask (iters + 1) and the
     metrics (R, K). n_data: the problem's data (rows x dim) when it is a finite sum."""
-    from numerics.oracles import BLOCK
+    from insgd.numerics.oracles import BLOCK
 
     per_run = 8 * (12 * dim + batch * dim + BLOCK * batch * (dim + 1) + 4 * n_checkpoints)
     return runs * per_run + (iters + 1) + 8 * n_data

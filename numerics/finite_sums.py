@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from numerics.constants import Constants
-from numerics.problems import Problem, _int, _num, register
-from theory.numbers import InputError
+from insgd.numerics.constants import Constants
+from insgd.numerics.problems import Problem, _int, _num, register
+from insgd.core import InputError
 
 
 class FiniteSum(Problem):
@@ -197,7 +197,7 @@ class DRO(FiniteSum):
 
 
 def _make_dro(data=None, pipeline="leakfree", lam=0.01, reg="smooth", noise_seed=None):
-    from numerics.data import load_life_expectancy
+    from insgd.numerics.data import load_life_expectancy
 
     if data is None:
         return DRO(lam=lam, reg=reg)

@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from theory.numbers import InputError
+from insgd.core import InputError
 
 
 class State(NamedTuple):

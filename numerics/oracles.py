@@ -7,7 +7,7 @@ the Python overhead out of the hot loop; the block size is fixed, so traces are 
 
 import numpy as np
 
-from theory.numbers import InputError
+from insgd.core import InputError
 
 BLOCK = 64
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from numerics.constants import GLOBAL, PL, Constants, Fails, Region, Smooth, frac
-from theory.numbers import InputError
+from insgd.numerics.constants import GLOBAL, PL, Constants, Fails, Region, Smooth, frac
+from insgd.core import InputError
 
 
 def _norm(W):
@@ -429,7 +429,7 @@ def make_problem(name: str, **params) -> Problem:
 
 def _num(s, lo=-math.inf, hi=math.inf, lo_open=False):
     """A problem parameter: a number (2/3, 1e-3) in [lo, hi] (or (lo, hi]); anything else raises ValueError."""
-    from theory.numbers import parse_number
+    from insgd.theory.numbers import parse_number
 
     x = float(parse_number("value", s))
     if not (math.isfinite(x) and (x > lo if lo_open else x >= lo) and x <= hi):

@@ -10,8 +10,8 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from theory.numbers import InputError
-from verify.audit import Audit1D, W, audit_expr, audit_problem, exact_polynomial_pl, problem_expr
+from insgd.core import InputError
+from insgd.verify.audit import Audit1D, W, audit_expr, audit_problem, exact_polynomial_pl, problem_expr
 
 FAST = 20  # seconds per claim in the tests
 
@@ -211,8 +211,8 @@ def test_several_variables_refutation():
 def test_named_multivariate_problem_is_refuted_at_a_stationary_point():
     # phase retrieval: z = 0 is stationary (grad = (2/m) sum (y - 0) * 0 = 0) and f(0) > f*: PL fails for every
     # (rho, mu), with the witness z = 0.
-    import numerics.finite_sums  # noqa: F401
-    from numerics.problems import make_problem
+    import insgd.numerics.finite_sums  # noqa: F401
+    from insgd.numerics.problems import make_problem
 
     prob = make_problem("phase_retrieval", dim="5", m="50")
     r = audit_problem(prob, pl_claims=[(2, "0.001")])
@@ -233,8 +233,8 @@ def test_named_multivariate_problem_is_refuted_at_a_stationary_point():
 )
 def test_registry_certificates_are_never_refuted(name, params):
     # every global certificate of a 1-D registry problem goes through the auditor: a refuted one is a registry bug
-    from numerics.constants import Fails
-    from numerics.problems import make_problem
+    from insgd.numerics.constants import Fails
+    from insgd.numerics.problems import make_problem
 
     prob = make_problem(name, **params)
     assert problem_expr(prob) is not None

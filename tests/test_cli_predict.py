@@ -6,11 +6,11 @@ import sys
 
 import pytest
 
-from verify.cli import main
+from insgd.verify.cli import main
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "verify.cli", *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "insgd.verify.cli", *args], capture_output=True, text=True)
 
 
 NGD = ["predict", "ngd", "--L0", "1", "--L1", "2", "--alpha", "1/2", "--beta", "2/3", "--rho", "3/2", "--mu", "1/10",

@@ -6,11 +6,11 @@ import sys
 
 import pytest
 
-from verify.cli import main
+from insgd.verify.cli import main
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "verify.cli", *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "insgd.verify.cli", *args], capture_output=True, text=True)
 
 
 def test_run_json_single(capsys):
@@ -80,7 +80,7 @@ def test_bench_small(capsys):
 
 
 def test_bench_engine_and_theory_small():
-    from numerics.bench import bench_engine, bench_theory
+    from insgd.numerics.bench import bench_engine, bench_theory
 
     e = bench_engine({"runs": 4, "steps": 20, "m": 200, "dim": 10}, loop_sample=1)
     assert e["engine_overhead"] > 0 and e["speedup_vs_loop"] > 0

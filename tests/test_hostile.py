@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from theory.numbers import InputError, parse_float, parse_number
-from verify.cli import main
-from verify.outputs import atomic_dir, atomic_file
-from verify.safe_expr import parse_expr
+from insgd.theory.numbers import InputError, parse_float, parse_number
+from insgd.verify.cli import main
+from insgd.verify.outputs import atomic_dir, atomic_file
+from insgd.verify.safe_expr import parse_expr
 
 PAYLOADS = [
     "__import__('os').system('touch MARK')", "open('MARK', 'w').write('x')", "eval('1')", "exec('x = 1')",
@@ -251,7 +251,7 @@ def test_atomic_file_and_overwrite_rule(tmp_path):
     ("", "empty"), ("Country,Year\n", "lacks"), ("\x00\x01\xff\xfe", "UTF-8|lacks|empty"),
 ])
 def test_dro_loader_refuses_bad_files(tmp_path, content, why):
-    from numerics.data import load_life_expectancy
+    from insgd.numerics.data import load_life_expectancy
 
     p = tmp_path / "bad.csv"
     p.write_bytes(content.encode("latin-1"))
@@ -260,7 +260,7 @@ def test_dro_loader_refuses_bad_files(tmp_path, content, why):
 
 
 def test_dro_loader_names_line_and_column(tmp_path, life_expectancy_csv_or_synthetic):
-    from numerics.data import load_life_expectancy
+    from insgd.numerics.data import load_life_expectancy
 
     lines = Path(life_expectancy_csv_or_synthetic).read_text().splitlines()
     bad = lines[:5]
@@ -279,7 +279,7 @@ def test_dro_loader_names_line_and_column(tmp_path, life_expectancy_csv_or_synth
 
 def test_ctrl_c_exits_130_and_leaves_nothing(tmp_path, monkeypatch):
     # an interrupt in the middle of writing a report: one line, exit 130, no half-written folder
-    import verify.main_job as mj
+    import insgd.verify.main_job as mj
 
     def interrupted(out, *a, **k):
         (out / "figures").mkdir()

@@ -5,11 +5,11 @@ import json
 import numpy as np
 import pytest
 
-import numerics.finite_sums  # noqa: F401
-from numerics.engine import Trace, run
-from numerics.oracles import NoiseOracle, Streams
-from numerics.problems import Cosh, Power, Quadratic, make_problem
-from theory.numbers import InputError
+import insgd.numerics.finite_sums  # noqa: F401
+from insgd.numerics.engine import Trace, run
+from insgd.numerics.oracles import NoiseOracle, Streams
+from insgd.numerics.problems import Cosh, Power, Quadratic, make_problem
+from insgd.core import InputError
 
 BATCH_SHAPE_RTOL = 1e-9  # einsum/BLAS may sum in another order for another batch shape; 200 steps amplify 1 ulp
 

@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import numerics.finite_sums  # noqa: F401
-from numerics.constants import Fails, Smooth
-from numerics.problems import Cosh, PaperExample1, PaperExample2, Power, PowerSum, Quadratic, make_problem
-from theory.numbers import InputError
+import insgd.numerics.finite_sums  # noqa: F401
+from insgd.numerics.constants import Fails, Smooth
+from insgd.numerics.problems import Cosh, PaperExample1, PaperExample2, Power, PowerSum, Quadratic, make_problem
+from insgd.core import InputError
 
 RTOL = 1e-9  # slack for floating-point rounding in the inequalities (they are exact in real arithmetic)
 

@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from numerics.finite_sums import PhaseRetrieval
-from verify.reproduce import reproduce
+from insgd.numerics.finite_sums import PhaseRetrieval
+from insgd.verify.reproduce import reproduce
 
 
 def test_phase_retrieval_quick(tmp_path):
@@ -49,13 +49,13 @@ def test_code_variant_halves_the_gradient():
 @pytest.mark.parametrize("argv,word", [(["dro", "--quick"], "--data"), (["phase-retrieval", "--seeds", "0"], "seeds"),
                                        (["phase-retrieval", "--k-mode", "x"], "k-mode")])
 def test_cli_errors(argv, word, tmp_path):
-    r = subprocess.run([sys.executable, "-m", "verify.cli", "reproduce", *argv, "--out", str(tmp_path / "o")],
+    r = subprocess.run([sys.executable, "-m", "insgd.verify.cli", "reproduce", *argv, "--out", str(tmp_path / "o")],
                        capture_output=True, text=True)
     assert r.returncode == 2 and word in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
 def test_cli_json(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "verify.cli", "reproduce", "phase-retrieval", "--quick", "--seeds", "2",
+    r = subprocess.run([sys.executable, "-m", "insgd.verify.cli", "reproduce", "phase-retrieval", "--quick", "--seeds", "2",
                         "--out", str(tmp_path / "o"), "--json"], capture_output=True, text=True)
     assert r.returncode == 0
     j = json.loads(r.stdout)

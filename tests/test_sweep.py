@@ -7,7 +7,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
 
-from verify.sweep import SerialExecutor, SweepConfig, sweep
+from insgd.verify.sweep import SerialExecutor, SweepConfig, sweep
 
 CONFIGS = [
     SweepConfig("power", "ngd", 200, (0, 1), {"gamma": 0.01, "beta": 0.5}, {"p": 4.0}),
@@ -29,7 +29,7 @@ def test_same_traces_on_every_executor():
 
 def test_dask_executor_matches():
     pytest.importorskip("dask.distributed")
-    from verify.sweep import dask_executor
+    from insgd.verify.sweep import dask_executor
 
     ex, client = dask_executor(n_workers=2)
     try:
@@ -43,10 +43,10 @@ def test_dask_executor_matches():
 def test_sweep_cli(tmp_path):
     cfg = tmp_path / "c.json"
     cfg.write_text(json.dumps([{"problem": "power", "optimizer": "gd", "iters": 10, "seeds": 2, "hp": {"gamma": 0.1}}]))
-    r = subprocess.run([sys.executable, "-m", "verify.cli", "sweep", str(cfg), "--out", str(tmp_path / "o"),
+    r = subprocess.run([sys.executable, "-m", "insgd.verify.cli", "sweep", str(cfg), "--out", str(tmp_path / "o"),
                         "--executor", "serial"], capture_output=True, text=True)
     assert r.returncode == 0 and (tmp_path / "o" / "run_000.npz").exists()
     cfg.write_text("[{}]")
-    r = subprocess.run([sys.executable, "-m", "verify.cli", "sweep", str(cfg), "--out", str(tmp_path / "p")],
+    r = subprocess.run([sys.executable, "-m", "insgd.verify.cli", "sweep", str(cfg), "--out", str(tmp_path / "p")],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "configs" in r.stderr

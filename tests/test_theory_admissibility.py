@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from theory.admissibility import admissible_forms, admissible_rho_interval
+from insgd.theory.admissibility import admissible_forms, admissible_rho_interval
 
 
 def power_constants(p):

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from theory.insgd import min_eps, predict_insgd
-from theory.numbers import InputError
+from insgd.theory.insgd import min_eps, predict_insgd
+from insgd.core import InputError
 
 REL = 1e-9  # the issue's tolerance for Theorem 2's numbers
 

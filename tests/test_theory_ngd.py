@@ -8,8 +8,8 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from theory import symbols as S
-from theory.ngd import DERIVED, GAMMA, PAPER, REGIMES, predict_ngd, regime_of, symbolic_orders
+from insgd.theory import symbols as S
+from insgd.theory.ngd import DERIVED, GAMMA, PAPER, REGIMES, predict_ngd, regime_of, symbolic_orders
 
 # Tolerance for the empirical slope of T(eps) computed from the exact recursion: the T formula is
 # an upper bound whose lower-order terms (Delta_0^(1-q), ceiling) bend the slope at moderate eps.

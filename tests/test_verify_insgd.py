@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from numerics.problems import Quadratic
-from verify.cli import main
-from verify.insgd_checks import clopper_pearson, independence_check, lemma2_check, theorem2_check
+from insgd.numerics.problems import Quadratic
+from insgd.verify.cli import main
+from insgd.verify.insgd_checks import clopper_pearson, independence_check, lemma2_check, theorem2_check
 
 
 def test_clopper_pearson_closed_forms():
@@ -87,7 +87,7 @@ def test_cli_check_insgd_and_lemma2(capsys):
     (["check-insgd", "--problem", "quadratic", "--tau1", "1", "--tau2", "1", "--beta", "0", "--eps", "0.1"], "beta"),
 ])
 def test_cli_errors(argv, word):
-    r = subprocess.run([sys.executable, "-m", "verify.cli", *argv], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-m", "insgd.verify.cli", *argv], capture_output=True, text=True)
     assert r.returncode == 2 and word in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
@@ -109,7 +109,7 @@ class _ShiftedQuadratics:
 
 
 def test_noise_frontier_known_answer():
-    from verify.insgd_checks import noise_frontier
+    from insgd.verify.insgd_checks import noise_frontier
 
     prob = _ShiftedQuadratics()
     pts = np.concatenate([[[0.0, 0.0]], np.random.default_rng(0).normal(0, 3, (50, 2))])

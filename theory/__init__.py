@@ -1,10 +1,6 @@
-"""Symbolic side of insgd: the paper's assumptions and theorems as SymPy data.
+"""insgd.theory: the assumptions and theorems as SymPy records (installed from the folder ``theory/``).
 
-Nothing here imports the NumPy engine; `numerics` and `verify` build on it.
+Nothing here imports the NumPy engine; ``insgd.numerics`` and ``insgd.verify`` build on it. Import the modules you
+need (``insgd.theory.assumptions``, ``insgd.theory.theorems``, ``insgd.theory.ngd``, ``insgd.theory.insgd``); this
+package itself loads nothing.
 """
-
-from theory.admissibility import admissible_forms
-from theory.insgd import Theorem2Prediction, min_eps, predict_insgd
-from theory.ngd import NGDPrediction, predict_ngd
-
-__all__ = ["NGDPrediction", "Theorem2Prediction", "admissible_forms", "min_eps", "predict_insgd", "predict_ngd"]

@@ -54,7 +54,7 @@ has no minimizer). These hypotheses are reported with every verdict.
 
 import sympy as sp
 
-from theory.numbers import exact
+from insgd.theory.numbers import exact
 
 HYPOTHESES = "f non-constant, C^1, attains its infimum, unbounded above"
 

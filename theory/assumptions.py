@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from theory import symbols as S
-from theory.numbers import exact
+from insgd.theory import symbols as S
+from insgd.theory.numbers import exact
 
 
 @dataclass(frozen=True)

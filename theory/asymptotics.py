@@ -2,7 +2,7 @@
 
 import sympy as sp
 
-from theory import symbols as S
+from insgd.theory import symbols as S
 
 _x = sp.Symbol("x", positive=True)
 

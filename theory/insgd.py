@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 import mpmath
 import sympy as sp
 
-from theory import symbols as S
-from theory.numbers import InputError, in_closed, json_number, positive
+from insgd.theory import symbols as S
+from insgd.theory.numbers import InputError, in_closed, json_number, positive
 
 L0, L1, beta, eps, tau1, tau2, Delta0 = S.L0, S.L1, S.beta, S.eps, S.tau1, S.tau2, S.Delta0
 Tsym = sp.Symbol("T", positive=True)

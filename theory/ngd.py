@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from theory import symbols as S
-from theory.admissibility import HYPOTHESES, admissible_forms
-from theory.asymptotics import order_in_inverse_eps
-from theory.numbers import InputError, ceil_int_or_mpf, exact, in_closed, json_number, positive
+from insgd.theory import symbols as S
+from insgd.theory.admissibility import HYPOTHESES, admissible_forms
+from insgd.theory.asymptotics import order_in_inverse_eps
+from insgd.theory.numbers import InputError, ceil_int_or_mpf, exact, in_closed, json_number, positive
 
 L0, L1, alpha, beta, rho, mu, eps, t, Delta0, gamma = (
     S.L0, S.L1, S.alpha, S.beta, S.rho, S.mu, S.eps, S.t, S.Delta0, S.gamma,

@@ -19,9 +19,9 @@ def write(name: str, cells: list[tuple[str, str]]) -> None:
 THEORY = [
     ("md", "# Theorem 1 and Theorem 2 as data\n\nWhat the paper states, what its own proof gives, and where "
            "they part. Everything below is computed by `theory/` (SymPy)."),
-    ("code", "import sympy as sp\nfrom theory import symbols as S\n"
-             "from theory.ngd import DERIVED, PAPER, symbolic_orders, predict_ngd\n"
-             "from theory.insgd import predict_insgd, min_eps\nfrom theory.admissibility import admissible_forms"),
+    ("code", "import sympy as sp\nfrom insgd.theory import symbols as S\n"
+             "from insgd.theory.ngd import DERIVED, PAPER, symbolic_orders, predict_ngd\n"
+             "from insgd.theory.insgd import predict_insgd, min_eps\nfrom insgd.theory.admissibility import admissible_forms"),
     ("md", "## The one-step recursion\nLemma 1 and Assumption 2 give $\\Delta_{t+1} \\le \\Delta_t - c\\gamma\\Delta_t^q$, "
            "$q = (2-\\beta)/\\rho$, with this $c$:"),
     ("code", "DERIVED.c"),
@@ -49,8 +49,8 @@ REGIMES = [
            "on the ball around the minimizer (`numerics/problems.py`), the smallest region containing the iterates. "
            "The tests run this notebook with small grids (`INSGD_NOTEBOOK_QUICK=1`)."),
     ("code", "import os\nimport numpy as np\nimport matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
-             "from numerics.problems import Power\nfrom verify.checks import tightest_setup, regime_check, complexity_check\n"
-             "from theory.admissibility import admissible_forms\n"
+             "from insgd.numerics.problems import Power\nfrom insgd.verify.checks import tightest_setup, regime_check, complexity_check\n"
+             "from insgd.theory.admissibility import admissible_forms\n"
              "QUICK = os.environ.get('INSGD_NOTEBOOK_QUICK') == '1'\n"
              "grid = np.geomspace(1e-2, 1e-4 if QUICK else 1e-6, 4 if QUICK else 7)"),
     ("md", "## Three regimes: q = (2 - beta)/rho against the measured q\n"
@@ -81,8 +81,8 @@ THEOREM2 = [
     ("md", "# Theorem 2 and Lemma 2, measured\n\nI-NSGD with the theorem's own parameters on a problem wrapped in "
            "the synthetic oracle grad f = (1 + tau1 s) grad F + tau2 u, whose Assumption 4 constants are exact. "
            "The tests run this notebook with fewer seeds (`INSGD_NOTEBOOK_QUICK=1`)."),
-    ("code", "import os\nimport numpy as np\nfrom numerics.problems import Quadratic\n"
-             "from verify.insgd_checks import theorem2_check, lemma2_check, independence_check, complexity_insgd\n"
+    ("code", "import os\nimport numpy as np\nfrom insgd.numerics.problems import Quadratic\n"
+             "from insgd.verify.insgd_checks import theorem2_check, lemma2_check, independence_check, complexity_insgd\n"
              "QUICK = os.environ.get('INSGD_NOTEBOOK_QUICK') == '1'\nseeds = 8 if QUICK else 64"),
     ("md", "## The claim: with probability >= 1/2, some iterate within T has ||grad F|| <= eps"),
     ("code", "r = theorem2_check(Quadratic(dim=2), 1.0, 0.5, 0.5, 0.2, seeds=seeds)\n"
@@ -108,7 +108,7 @@ def _repro(which, extra):
     return [
         ("md", f"# Reproducing the paper's {which} experiment\n\nThe setup as printed (verify/reproduce.py states every "
                "choice the text leaves open). The tests run this notebook at `--quick` sizes."),
-        ("code", "import os, tempfile\nfrom pathlib import Path\nfrom verify.reproduce import reproduce\n"
+        ("code", "import os, tempfile\nfrom pathlib import Path\nfrom insgd.verify.reproduce import reproduce\n"
                  "QUICK = os.environ.get('INSGD_NOTEBOOK_QUICK') == '1'\n" + extra +
                  f"res = reproduce('{which}', seeds=2 if QUICK else 5, quick=QUICK, out=tempfile.mkdtemp(), "
                  "progress=False, **kw)\nprint(res['summary']['markdown'])"),
@@ -124,7 +124,7 @@ AUDIT = [
            "assumption auditor, `holds` means every step is certified (f* by a global interval cover, the inequality "
            "for exactly the numbers given), `fails` comes with a witness inside the region re-checked in 60-digit "
            "interval arithmetic, and everything else is `unknown` with its reason."),
-    ("code", "import os\nfrom verify.audit import audit_expr\nfrom verify.paper_audit import paper_audit, counts\n"
+    ("code", "import os\nfrom insgd.verify.audit import audit_expr\nfrom insgd.verify.paper_audit import paper_audit, counts\n"
              "QUICK = os.environ.get('INSGD_NOTEBOOK_QUICK') == '1'"),
     ("md", "## The two example functions after Assumption 2\n\nNumbers are exact: `'4.77'` is 477/100 and `'2/3'` "
            "is two thirds. (The float `2/3` is 0.6666666666666666, a little less than two thirds, and with it the "

@@ -1,1 +1,1 @@
-"""verify: hold runs of the numerics engine against the theorems of `theory`; the CLI lives here."""
+"""insgd.verify: hold runs of the engine against the theorems; the auditor, reproductions and the CLI (``verify/``)."""

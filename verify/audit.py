@@ -35,9 +35,9 @@ import sympy as sp
 from mpmath import iv
 from scipy import optimize
 
-from theory.numbers import InputError, parse_number
-from verify.intervals import INF, Unsupported, box, hi_of, iabs, ieval, ipow, lo_of, point
-from verify.safe_expr import parse_expr
+from insgd.theory.numbers import InputError, parse_number
+from insgd.verify.intervals import INF, Unsupported, box, hi_of, iabs, ieval, ipow, lo_of, point
+from insgd.verify.safe_expr import parse_expr
 
 W = sp.Symbol("w", real=True)
 H = sp.Symbol("h", real=True)
@@ -1439,7 +1439,7 @@ def smoothness_scatter(problem, optimizer="gd", gamma=1e-3, iters=2000, seed=0, 
     """Empirical local smoothness ||grad f(x) - grad f(y)|| / ||x - y|| against ||grad f(x)|| along a trajectory
     (as in Zhang et al. 2019), with the frontier L ~ L0 + L1 g^alpha fitted to the upper envelope. Empirical:
     a scatter cannot certify anything."""
-    from numerics.engine import run
+    from insgd.numerics.engine import run
 
     w0 = np.ones(problem.dim) * 2.0 if w0 is None else np.asarray(w0, float)
     tr = run(problem, optimizer, w0, iters, [seed], {"gamma": gamma}, n_checkpoints=iters + 1)

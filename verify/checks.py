@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from numerics.engine import run
-from theory import symbols as S
-from theory.ngd import predict_ngd
-from theory.numbers import InputError, rational
-from verify.fits import LineFit, best_window, decay_exponent_q, ols
+from insgd.numerics.engine import run
+from insgd.theory import symbols as S
+from insgd.theory.ngd import predict_ngd
+from insgd.theory.numbers import InputError, exact
+from insgd.verify.fits import LineFit, best_window, decay_exponent_q, ols
 
 # Named tolerances, each with its reason.
 Q_TOL = 0.03  # measured q comes from finite differences between checkpoints of a discrete recursion
@@ -54,7 +54,7 @@ def tightest_setup(problem, beta, w0=None) -> Setup:
 
 
 def _predict(s: Setup, eps, delta0=None):
-    r = rational
+    r = exact
     return predict_ngd(r(s.L0), r(s.L1), r(s.alpha), r(s.beta), r(s.rho), r(s.mu), r(eps),
                        None if delta0 is None else r(delta0))
 

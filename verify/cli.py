@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
-from theory.numbers import InputError, parse_float, parse_number
-from verify.outputs import IMAGE_SUFFIXES, atomic_dir, atomic_file, check_out_dir, check_out_file
+from insgd.theory.numbers import InputError, parse_float, parse_number
+from insgd.verify.outputs import IMAGE_SUFFIXES, atomic_dir, atomic_file, check_out_dir, check_out_file
 
 # A token that starts with '-' and then a digit, '.', 'inf' or 'nan' is a value, not an option: `--eps -1e-3`
 # reaches the number parser (and gets "eps must be > 0"), not argparse's "expected one argument".
@@ -66,7 +66,7 @@ def _fmt(expr, latex: bool) -> str:
 
 
 def cmd_predict_ngd(args) -> int:
-    from theory.ngd import DERIVED, PAPER, predict_ngd
+    from insgd.theory.ngd import DERIVED, PAPER, predict_ngd
 
     p = predict_ngd(args.L0, args.L1, args.alpha, args.beta, args.rho, args.mu, args.eps, args.delta0)
     if args.json:
@@ -105,7 +105,7 @@ def cmd_predict_ngd(args) -> int:
 
 
 def cmd_predict_insgd(args) -> int:
-    from theory.insgd import T_BOUND, min_eps, predict_insgd
+    from insgd.theory.insgd import T_BOUND, min_eps, predict_insgd
 
     p = predict_insgd(args.L0, args.L1, args.tau1, args.tau2, args.beta, args.delta0, args.eps, args.alpha)
     j = p.to_json()
@@ -121,7 +121,7 @@ def cmd_predict_insgd(args) -> int:
             samples=args.samples,
             alpha_v=args.alpha,
         )
-        from theory.numbers import json_number
+        from insgd.theory.numbers import json_number
 
         j["budget_iterations"] = T
         j["eps_min"] = json_number(e_min)
@@ -170,14 +170,14 @@ def _numbers(name, text, lo=None):
 
 
 def _load_problem(args):
-    import numerics.finite_sums  # noqa: F401  (registers phase_retrieval and dro)
-    from numerics.problems import make_problem
+    import insgd.numerics.finite_sums  # noqa: F401  (registers phase_retrieval and dro)
+    from insgd.numerics.problems import make_problem
 
     return make_problem(args.problem, **_kv(args.param, "--param"))
 
 
 def cmd_run(args) -> int:
-    from numerics.engine import check_size, run
+    from insgd.numerics.engine import check_size, run
 
     if args.save is not None:  # both files are validated before any work
         for suffix in (".npz", ".json"):
@@ -236,8 +236,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_problems(args) -> int:
-    import numerics.finite_sums  # noqa: F401
-    from numerics.problems import PROBLEMS, make_problem
+    import insgd.numerics.finite_sums  # noqa: F401
+    from insgd.numerics.problems import PROBLEMS, make_problem
 
     out = {}
     for name, (_, spec, doc) in PROBLEMS.items():
@@ -265,7 +265,7 @@ def cmd_problems(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from numerics.bench import bench_all, bench_batching
+    from insgd.numerics.bench import bench_all, bench_batching
 
     if args.only == "batching":
         res = bench_batching(runs=args.runs, iters=args.iters, sample=args.sample)
@@ -308,7 +308,7 @@ def cmd_bench(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from verify.sweep import SerialExecutor, SweepConfig, default_executor, sweep, validate_config
+    from insgd.verify.sweep import SerialExecutor, SweepConfig, default_executor, sweep, validate_config
 
     try:
         raw = json.loads(Path(args.configs).read_text())
@@ -325,7 +325,7 @@ def cmd_sweep(args) -> int:
     configs = [validate_config(c, f"configs[{i}]") for i, c in enumerate(configs)]
     check_out_dir(args.out, args.force)
     if args.executor == "dask":
-        from verify.sweep import dask_executor
+        from insgd.verify.sweep import dask_executor
 
         ex, client = dask_executor(args.workers or 2)
         try:
@@ -361,7 +361,7 @@ def _grid(text):
 
 
 def cmd_check(args) -> int:
-    from verify.checks import check, plot_check
+    from insgd.verify.checks import check, plot_check
 
     if args.plot is not None:
         check_out_file(args.plot, args.force, "plot", IMAGE_SUFFIXES)
@@ -406,7 +406,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_verify_all(args) -> int:
-    from verify.main_job import run_all
+    from insgd.verify.main_job import run_all
 
     s = run_all(args.out, quick=args.quick, force=args.force, data=args.data, workers=args.workers, progress=not args.quiet)
     n = len(s["checks"])
@@ -419,7 +419,7 @@ def cmd_verify_all(args) -> int:
 
 
 def cmd_check_insgd(args) -> int:
-    from verify.insgd_checks import theorem2_check
+    from insgd.verify.insgd_checks import theorem2_check
 
     problem = _load_problem(args)
     vals = {
@@ -460,7 +460,7 @@ def cmd_check_insgd(args) -> int:
 
 
 def cmd_lemma2(args) -> int:
-    from verify.insgd_checks import lemma2_check
+    from insgd.verify.insgd_checks import lemma2_check
 
     j = lemma2_check(
         parse_float("tau1", args.tau1, lo=0),
@@ -482,7 +482,7 @@ def cmd_lemma2(args) -> int:
 
 
 def cmd_reproduce(args) -> int:
-    from verify.reproduce import reproduce
+    from insgd.verify.reproduce import reproduce
 
     out = f"insgd-reproduce-{args.experiment}" if args.out is None else args.out
     res = reproduce(
@@ -507,7 +507,7 @@ def cmd_reproduce(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    from verify.audit import audit_expr, audit_problem, plot_scatter, smoothness_scatter
+    from insgd.verify.audit import audit_expr, audit_problem, plot_scatter, smoothness_scatter
 
     if (args.expr is None) == (args.problem is None):
         raise InputError("give exactly one of --expr or --problem")

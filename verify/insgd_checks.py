@@ -9,10 +9,10 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from scipy import stats
 
-from numerics.engine import run
-from theory.insgd import predict_insgd
-from theory.numbers import InputError, rational
-from verify.checks import L1_FLOOR, tightest_setup
+from insgd.numerics.engine import run
+from insgd.theory.insgd import predict_insgd
+from insgd.theory.numbers import InputError, exact
+from insgd.verify.checks import L1_FLOOR, tightest_setup
 
 DEFAULT_BUDGET = 200_000  # iterations a Theorem 2 check may run per seed; reported when it binds
 
@@ -75,7 +75,7 @@ def theorem2_check(problem, tau1, tau2, beta, eps, seeds=64, budget=DEFAULT_BUDG
         raise InputError(f"beta must satisfy 0 < beta <= 1, got {beta}")
     s = tightest_setup(problem, beta, w0)
     d0 = float(problem.value(s.w0[None])[0] - problem.fstar)
-    pred = predict_insgd(*(rational(x) for x in (s.L0, s.L1, tau1, tau2, beta, d0, eps)), alpha_v=rational(s.alpha))
+    pred = predict_insgd(*(exact(x) for x in (s.L0, s.L1, tau1, tau2, beta, d0, eps)), alpha_v=exact(s.alpha))
     T = pred.T
     iters = int(min(float(T), budget))
     gamma = float(pred.gamma)
@@ -176,7 +176,7 @@ def independence_check(grads=((10.0, 0.0), (0.0, 1.0)), beta=1.0, batch=1, trial
 
 def complexity_insgd(problem, tau1, tau2, beta, eps_grid, seeds=16, budget=DEFAULT_BUDGET, tuned_gamma=None):
     """Median T_hit(eps) with the theorem's parameters (and with a fixed tuned gamma), fitted exponent."""
-    from verify.fits import ols
+    from insgd.verify.fits import ols
 
     rows = []
     for e in eps_grid:

@@ -6,11 +6,11 @@ import time
 
 import numpy as np
 
-from numerics.problems import Cosh, Power, PowerSum, Quadratic
-from theory.insgd import predict_insgd
-from theory.ngd import predict_ngd, symbolic_orders
-from verify.checks import check, plot_check
-from verify.outputs import atomic_dir, check_out_dir
+from insgd.numerics.problems import Cosh, Power, PowerSum, Quadratic
+from insgd.theory.insgd import predict_insgd
+from insgd.theory.ngd import predict_ngd, symbolic_orders
+from insgd.verify.checks import check, plot_check
+from insgd.verify.outputs import atomic_dir, check_out_dir
 
 # (problem, beta): every regime of Theorem 1 on several problems with certified constants.
 CASES = [
@@ -39,7 +39,7 @@ def run_all(out="insgd-report", quick=False, force=False, progress=True, data=No
     written into a temporary sibling folder and moved into place only when every section has succeeded."""
     check_out_dir(out, force)
     if data is not None:
-        from numerics.data import load_life_expectancy
+        from insgd.numerics.data import load_life_expectancy
 
         load_life_expectancy(data)  # a bad data file is refused now, not after every other check
     with atomic_dir(out, force) as tmp:
@@ -57,7 +57,7 @@ def _run_all(out, quick, progress, data, workers) -> dict:
         done = map(_check_case, jobs)
         pool = None
     else:
-        from verify.sweep import default_executor
+        from insgd.verify.sweep import default_executor
 
         pool = default_executor(workers)
         done = pool.map(_check_case, jobs)
@@ -75,7 +75,7 @@ def _run_all(out, quick, progress, data, workers) -> dict:
     if progress:
         print("[Theorem 2 / Lemma 2] I-NSGD seeds, Lemma 2 Monte Carlo, independence", file=sys.stderr, flush=True)
     t2 = theorem2_section(quick)
-    from verify.reproduce import reproduce
+    from insgd.verify.reproduce import reproduce
 
     repro = {}
     for which, kw in (("phase-retrieval", {}), ("dro", {"data": data})):
@@ -84,7 +84,7 @@ def _run_all(out, quick, progress, data, workers) -> dict:
         r = reproduce(which, seeds=3, quick=quick, out=out / "reproduce", force=True, progress=progress, **kw)
         repro[which] = {k: v for k, v in r["summary"].items() if k != "markdown"} | {
             "figure": f"reproduce/{which}.png", "markdown": f"reproduce/{which}.md"}
-    from verify.paper_audit import paper_audit
+    from insgd.verify.paper_audit import paper_audit
 
     if progress:
         print("[paper audit] every checkable statement", file=sys.stderr, flush=True)
@@ -112,7 +112,7 @@ T2_CASES = [(Quadratic(dim=2), 1.0, 0.5, 0.5, 0.2), (Quadratic(dim=5, cond=4.0),
 
 def theorem2_section(quick):
     """Theorem 2 on problems with exact (tau1, tau2); Lemma 2's failure probability; estimator bias."""
-    from verify.insgd_checks import complexity_insgd, independence_check, lemma2_check, theorem2_check
+    from insgd.verify.insgd_checks import complexity_insgd, independence_check, lemma2_check, theorem2_check
 
     seeds = 16 if quick else 64
     checks = []
@@ -128,8 +128,8 @@ def theorem2_section(quick):
     indep = [independence_check(batch=b, trials=50_000 if quick else 400_000) for b in (1, 8)]
     grid = [0.4, 0.28, 0.2] if quick else [0.4, 0.28, 0.2, 0.14, 0.1]
     comp = complexity_insgd(Quadratic(dim=2), 1.0, 0.5, 0.5, grid, seeds=8 if quick else 16, tuned_gamma=0.05)
-    from numerics.finite_sums import PhaseRetrieval
-    from verify.insgd_checks import noise_frontier
+    from insgd.numerics.finite_sums import PhaseRetrieval
+    from insgd.verify.insgd_checks import noise_frontier
 
     pr = PhaseRetrieval(dim=20 if quick else 100, m=300 if quick else 3000)
     rng = np.random.default_rng(0)
@@ -215,7 +215,7 @@ Two sample gradients (10, 0) and (0, 1); angle between the mean estimator and gr
 
 
 def _audit_report(entries) -> str:
-    from verify.paper_audit import audit_markdown, counts
+    from insgd.verify.paper_audit import audit_markdown, counts
 
     c = counts(entries)
     return (f"{len(entries)} statements: {c['holds']} hold, {c['fails']} fail, {c['incomplete']} incomplete, "

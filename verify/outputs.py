@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from theory.numbers import InputError
+from insgd.core import InputError
 
 IMAGE_SUFFIXES = (".png", ".pdf", ".svg")
 

@@ -6,9 +6,9 @@ Verdicts: "holds" (certified or confirmed by measurement), "fails" (a witness or
 
 import numpy as np
 
-from numerics.problems import Power, Quadratic
-from theory.ngd import predict_ngd
-from verify.audit import audit_expr, smoothness_scatter
+from insgd.numerics.problems import Power, Quadratic
+from insgd.theory.ngd import predict_ngd
+from insgd.verify.audit import audit_expr, smoothness_scatter
 
 EX1 = "w**2/2*(exp(w**2) - 1) + w**2/2"
 EX2 = "w + w**2/2 + w**4"
@@ -57,7 +57,7 @@ def paper_audit(quick=True, checks=None):
         "incomplete", "the derivation also needs Lemma 1 along every step (eq. 2 literal, or constants on a region "
         "containing the iterates) and 2 mu eps <= 1 for the stated constant; globally, Assumptions 1 and 2 force "
         "rho >= 2 - alpha >= 2 - beta, so regime 1 is empty without region constants (theory/admissibility.py)")
-    from verify.insgd_checks import independence_check, lemma2_check, theorem2_check
+    from insgd.verify.insgd_checks import independence_check, lemma2_check, theorem2_check
 
     lm = lemma2_check(1.0, 0.5, 1, 3.0, trials=20_000 if quick else 200_000, oracle="aligned")
     add("Lemma 2 (eq. 15)", "with B = 16 tau1^2, ||grad f_B|| >= ||grad F||/2 - tau2/(2 tau1) for all w", "fails",
@@ -76,7 +76,7 @@ def paper_audit(quick=True, checks=None):
         f"two sample gradients (10,0), (0,1): angle {ind['independent (I-NSG)']['angle_deg']:.3f} +- "
         f"{ind['independent (I-NSG)']['angle_se_deg']:.3f} degrees; same batch: "
         f"{ind['same batch (NSGD)']['angle_deg']:.1f} degrees (eq. 11's bias)")
-    from numerics.finite_sums import PhaseRetrieval
+    from insgd.numerics.finite_sums import PhaseRetrieval
 
     sc = smoothness_scatter(PhaseRetrieval(dim=20 if quick else 100, m=300 if quick else 3000), gamma=1e-4, iters=400)
     fr = sc["frontier"]

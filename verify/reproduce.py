@@ -19,9 +19,9 @@ import sys
 
 import numpy as np
 
-from numerics.engine import run
-from theory.numbers import InputError
-from verify.outputs import atomic_dir, check_out_dir
+from insgd.numerics.engine import run
+from insgd.core import InputError
+from insgd.verify.outputs import atomic_dir, check_out_dir
 
 
 def _methods(cfg):
@@ -39,7 +39,7 @@ def _methods(cfg):
 
 
 def phase_retrieval_config(quick, scale="variance", variant="paper", k_mode="multiply"):
-    from numerics.finite_sums import PhaseRetrieval
+    from insgd.numerics.finite_sums import PhaseRetrieval
 
     prob = PhaseRetrieval(dim=20 if quick else 100, m=300 if quick else 3000, data_seed=0, scale=scale, variant=variant)
     return prob, {
@@ -52,8 +52,8 @@ def phase_retrieval_config(quick, scale="variance", variant="paper", k_mode="mul
 
 
 def dro_config(quick, data, pipeline="leakfree", k_mode="multiply"):
-    from numerics.data import load_life_expectancy
-    from numerics.finite_sums import DRO
+    from insgd.numerics.data import load_life_expectancy
+    from insgd.numerics.finite_sums import DRO
 
     if data is None:
         raise InputError("data must be given: download the WHO life-expectancy CSV (Kaggle, "

@@ -19,7 +19,7 @@ import re
 
 import sympy as sp
 
-from theory.numbers import InputError, parse_number
+from insgd.theory.numbers import InputError, parse_number
 
 MAX_CHARS = 2000
 MAX_DEPTH = 40

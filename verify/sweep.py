@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from numerics.engine import Trace, run
+from insgd.numerics.engine import Trace, run
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,8 @@ class SweepConfig:
 
 def run_config(cfg: SweepConfig) -> Trace:
     """Run one config (a top-level function, so that process pools and Dask can ship it)."""
-    import numerics.finite_sums  # noqa: F401  (registers the finite sums in worker processes)
-    from numerics.problems import make_problem
+    import insgd.numerics.finite_sums  # noqa: F401  (registers the finite sums in worker processes)
+    from insgd.numerics.problems import make_problem
 
     prob = make_problem(cfg.problem, **cfg.params)
     w0 = np.full(prob.dim, float(cfg.w0)) if np.ndim(cfg.w0) == 0 else np.asarray(cfg.w0, float)
@@ -52,7 +52,7 @@ def run_config(cfg: SweepConfig) -> Trace:
 
 
 def _num(where, v, lo=None, lo_open=True):
-    from theory.numbers import parse_float
+    from insgd.theory.numbers import parse_float
 
     if isinstance(v, (list, tuple)):
         return [_num(where, x, lo, lo_open) for x in v]
@@ -63,11 +63,11 @@ def validate_config(cfg: SweepConfig, where="config") -> SweepConfig:
     """Check one config in full before any run starts (problem parameters, hyperparameters, sizes, w0, noise,
     thresholds), converting numbers written as text ("2/3"); returns the normalized config. Raises InputError
     naming the config and the field."""
-    import numerics.finite_sums  # noqa: F401
-    from numerics.engine import MAX_ITERS, check_size
-    from numerics.optimizers import get_optimizer
-    from numerics.problems import make_problem
-    from theory.numbers import InputError
+    import insgd.numerics.finite_sums  # noqa: F401
+    from insgd.numerics.engine import MAX_ITERS, check_size
+    from insgd.numerics.optimizers import get_optimizer
+    from insgd.numerics.problems import make_problem
+    from insgd.core import InputError
 
     if not isinstance(cfg.params, dict) or not isinstance(cfg.hp, dict):
         raise InputError(f"{where}: params and hp must be JSON objects")
@@ -127,7 +127,7 @@ def dask_executor(n_workers=2):
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
-        from theory.numbers import InputError
+        from insgd.core import InputError
 
         raise InputError('executor dask needs Dask: pip install "insgd[dask]"') from None
 
