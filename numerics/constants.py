@@ -92,5 +92,9 @@ class Constants:
                 d["mu_at"] = {str(k): v for k, v in d["mu_at"].items()}
             return d
 
-        return {"status": self.status, "note": self.note, "smooth": [enc(c) for c in self.smooth],
-                "pl": [enc(c) for c in self.pl]}
+        return {
+            "status": self.status,
+            "note": self.note,
+            "smooth": [enc(c) for c in self.smooth],
+            "pl": [enc(c) for c in self.pl],
+        }

@@ -20,8 +20,21 @@ from insgd.core import InputError
 TARGET = "Life expectancy"
 DROP_IF_LARGE = ("infant deaths", "Measles", "under-five deaths")
 LOGS = ("percentage expenditure", "Population", "GDP")
-WINSORIZED = (TARGET, "Adult Mortality", "infant deaths", "Alcohol", "percentage expenditure", "Hepatitis B",
-              "Measles", "under-five deaths", "Polio", "Total expenditure", "Diphtheria", "HIV/AIDS", "GDP")
+WINSORIZED = (
+    TARGET,
+    "Adult Mortality",
+    "infant deaths",
+    "Alcohol",
+    "percentage expenditure",
+    "Hepatitis B",
+    "Measles",
+    "under-five deaths",
+    "Polio",
+    "Total expenditure",
+    "Diphtheria",
+    "HIV/AIDS",
+    "GDP",
+)
 
 
 def _winsorize(x, lo=0.05, hi=0.95):
@@ -89,8 +102,10 @@ def load_life_expectancy(path, pipeline="leakfree", noise_seed=None):
     if pipeline not in ("paper", "leakfree"):
         raise InputError(f"pipeline must be 'paper' or 'leakfree', got {pipeline!r}")
     if not path.is_file():
-        raise InputError(f"data must be a path to life_expectancy.csv (download it from Kaggle: "
-                         f"kumarajarshi/life-expectancy-who), got {str(path)!r}")
+        raise InputError(
+            f"data must be a path to life_expectancy.csv (download it from Kaggle: "
+            f"kumarajarshi/life-expectancy-who), got {str(path)!r}"
+        )
     header, M, numeric = _read_csv(path)
     ci = {h: i for i, h in enumerate(numeric)}
     keep = np.ones(len(M), bool)
@@ -128,3 +143,40 @@ def load_life_expectancy(path, pipeline="leakfree", noise_seed=None):
     if noise_seed is not None:
         y = y + np.random.default_rng(noise_seed).normal(0.0, 1.0, y.shape)
     return X, y
+
+
+def synthetic_life_expectancy(path, n=120, seed=0):
+    """Write a SYNTHETIC CSV with the life-expectancy schema (random values, n rows) to path and return path: a
+    stand-in for tests and demos when the real data set is absent. Results on it say nothing about the paper."""
+    rng = np.random.default_rng(seed)
+    header = [
+        "Country",
+        "Year",
+        "Status",
+        "Life expectancy ",
+        "Adult Mortality",
+        "infant deaths",
+        "Alcohol",
+        "percentage expenditure",
+        "Hepatitis B",
+        "Measles ",
+        " BMI ",
+        "under-five deaths ",
+        "Polio",
+        "Total expenditure",
+        "Diphtheria ",
+        " HIV/AIDS",
+        "GDP",
+        "Population",
+        " thinness  1-19 years",
+        " thinness 5-9 years",
+        "Income composition of resources",
+        "Schooling",
+    ]
+    lines = [",".join(header)]
+    for i in range(n):
+        vals = [f"C{i % 10}", str(2000 + i % 16), "Developing", f"{rng.normal(69, 9):.1f}"]
+        vals += [f"{abs(x):.3f}" if rng.uniform() > 0.05 else "" for x in rng.normal(50, 30, len(header) - 4)]
+        lines.append(",".join(vals))
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -1,10 +1,14 @@
 """The batched engine: R runs advance together, one NumPy operation per step; runs are data (Trace).
 
-`run(...)` never prints. Metrics (f - f*, ||grad F||, samples) are recorded at geometrically spaced
-checkpoints plus the last iteration; thresholds (f - f* <= eps_gap, ||grad F|| <= eps_grad) are checked
-at every step when requested, and their first hitting times are recorded per run. A run stops when
-it meets a requested threshold (if stop_at_threshold), exhausts its sample budget, or diverges
-(a non-finite iterate, value or gradient: float64 overflow); finished runs are frozen by a mask.
+The engine is generic over optimizers (`insgd.numerics.optimizers`: init/update pairs) and knows none by name.
+`run(...)` never prints. Metrics (f - f*, ||grad F||, samples) are recorded at geometrically spaced checkpoints
+plus the last iteration; thresholds (f - f* <= eps_gap, ||grad F|| <= eps_grad) are checked at every step when
+requested, and their first hitting times are recorded per run. A run stops when it meets a requested threshold (if
+stop_at_threshold), exhausts its sample budget, diverges (a non-finite iterate, value or gradient: float64
+overflow) or reaches iters; its final iterate, value, gradient norm and samples are those at its stopping step
+(`stop_t`), and every later checkpoint holds them (finished runs are frozen by a mask).
+
+One record, `RunSpec`, describes a run for the CLI, sweeps, traces (`Trace.config`) and tests.
 """
 
 import json
@@ -15,9 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from insgd.core import InputError, parse_float
+from insgd.numerics.arrays import row_norm, where_runs
 from insgd.numerics.optimizers import get_optimizer
-from insgd.numerics.oracles import make_oracle
-from insgd.core import InputError
+from insgd.numerics.oracles import Keys, make_oracle
 
 MAX_ITERS = 10**8  # ~1e5 steps/s at best: a longer run is hours of one Python loop; split it instead
 
@@ -41,7 +46,7 @@ def estimate_bytes(runs: int, dim: int, iters: int, batch: int = 1, n_data: int 
 
 
 def largest_batch(hp) -> int:
-    """The largest per-step batch among validated hyperparameters (1 when there is none)."""
+    """The largest per-step batch among hyperparameters (parsed numbers or validated arrays; 1 when there is none)."""
     return max([int(np.max(v)) for k, v in (hp or {}).items() if k in ("batch", "batch_prime", "batch0")] or [1])
 
 
@@ -53,8 +58,10 @@ def check_size(what: str, problem, runs: int, iters: int, hp=None) -> None:
     need = estimate_bytes(runs, problem.dim, iters, batch, problem.dim * (problem.n_samples or 0))
     have = memory_limit()
     if need > have:
-        raise InputError(f"{what} needs ~{need / 2**30:,.3g} GiB of memory (runs {runs}, dim {problem.dim}, batch "
-                         f"{batch}); the limit here is {have / 2**30:.3g} GiB")
+        raise InputError(
+            f"{what} needs ~{need / 2**30:,.3g} GiB of memory (runs {runs}, dim {problem.dim}, batch "
+            f"{batch}); the limit here is {have / 2**30:.3g} GiB"
+        )
 
 
 def checkpoints(iters: int, n: int = 40) -> np.ndarray:
@@ -72,16 +79,39 @@ class Trace:
     t: np.ndarray  # (K,) checkpoint iterations
     gap: np.ndarray  # (R, K) f(w_t) - f*
     grad_norm: np.ndarray  # (R, K) ||grad F(w_t)||
-    samples: np.ndarray  # (R, K) samples used up to t
-    stop_t: np.ndarray  # (R,) last iteration executed
+    samples: np.ndarray  # (R, K) samples drawn up to t
+    stop_t: np.ndarray  # (R,) the stopping step: the last iterate is w_{stop_t}
     hit_gap_t: np.ndarray  # (R,) first t with gap <= eps_gap (-1: never / not requested)
     hit_grad_t: np.ndarray  # (R,) first t with ||grad F|| <= eps_grad (-1: never / not requested)
     diverged: np.ndarray  # (R,) bool
-    w_final: np.ndarray  # (R, d)
+    w_final: np.ndarray  # (R, d) the iterate at stop_t
     seeds: np.ndarray  # (R,)
-    config: dict = field(default_factory=dict)
+    final_gap: np.ndarray  # (R,) f(w_{stop_t}) - f*
+    final_grad_norm: np.ndarray  # (R,) ||grad F(w_{stop_t})||
+    final_samples: np.ndarray  # (R,) samples drawn up to stop_t
+    final_state: dict = field(default_factory=dict)  # the optimizer's state at stop_t (per-run arrays)
+    config: dict = field(default_factory=dict)  # the RunSpec, as a dict
 
-    ARRAYS = ("t", "gap", "grad_norm", "samples", "stop_t", "hit_gap_t", "hit_grad_t", "diverged", "w_final", "seeds")
+    ARRAYS = (
+        "t",
+        "gap",
+        "grad_norm",
+        "samples",
+        "stop_t",
+        "hit_gap_t",
+        "hit_grad_t",
+        "diverged",
+        "w_final",
+        "seeds",
+        "final_gap",
+        "final_grad_norm",
+        "final_samples",
+    )
+
+    def _npz(self) -> dict:
+        out = {k: getattr(self, k) for k in self.ARRAYS}
+        out.update({f"state.{k}": np.asarray(v) for k, v in self.final_state.items()})
+        return out
 
     def save(self, path, overwrite=False):
         """Write PATH.npz (arrays) and PATH.json (configuration); refuses to overwrite unless asked."""
@@ -89,8 +119,10 @@ class Trace:
         npz, js = path.with_suffix(".npz"), path.with_suffix(".json")
         if not overwrite and (npz.exists() or js.exists()):
             raise InputError(f"save path {npz} or {js} exists; pass overwrite=True (--force) to replace it")
-        for target, write in ((npz, lambda f: np.savez(f, **{k: getattr(self, k) for k in self.ARRAYS})),
-                              (js, lambda f: f.write(json.dumps(self.config, indent=2, sort_keys=True).encode()))):
+        for target, write in (
+            (npz, lambda f: np.savez(f, **self._npz())),
+            (js, lambda f: f.write(json.dumps(self.config, indent=2, sort_keys=True).encode())),
+        ):
             tmp = target.with_name(f".{target.name}.partial")  # written whole, then renamed into place
             try:
                 with open(tmp, "wb") as fh:
@@ -105,46 +137,210 @@ class Trace:
         path = Path(path)
         with np.load(path.with_suffix(".npz")) as z:
             arrays = {k: z[k] for k in cls.ARRAYS}
-        return cls(**arrays, config=json.loads(path.with_suffix(".json").read_text()))
+            state = {k[len("state.") :]: z[k] for k in z.files if k.startswith("state.")}
+        return cls(**arrays, final_state=state, config=json.loads(path.with_suffix(".json").read_text()))
 
     def equals(self, other) -> bool:
-        return all(np.array_equal(getattr(self, k), getattr(other, k), equal_nan=True) for k in self.ARRAYS) and \
-            self.config == other.config
+        mine, theirs = self._npz(), other._npz()
+        return (
+            mine.keys() == theirs.keys()
+            and self.config == other.config
+            and all(np.array_equal(mine[k], theirs[k], equal_nan=True) for k in mine)
+        )
 
     def to_json(self) -> dict:
-        single = self.gap.shape[0] == 1
+        """Per-checkpoint arrays are (runs, checkpoints) and per-run arrays (runs,), whatever the number of runs."""
 
-        def rows(a):
-            a = [[_finite(x) for x in r] for r in a.tolist()]
-            return a[0] if single else a
+        def finite(a):
+            return [[x if np.isfinite(x) else None for x in r] for r in np.atleast_2d(a).tolist()]
 
         def per_run(a):
-            a = a.tolist()
-            return a[0] if single else a
+            return [x if not isinstance(x, float) or np.isfinite(x) else None for x in np.asarray(a).tolist()]
 
-        return {"t": self.t.tolist(), "gap": rows(self.gap), "grad_norm": rows(self.grad_norm),
-                "samples": rows(self.samples), "diverged": per_run(self.diverged), "stop_t": per_run(self.stop_t),
-                "hit_gap_t": per_run(self.hit_gap_t), "hit_grad_t": per_run(self.hit_grad_t),
-                "seeds": self.seeds.tolist(), "config": self.config}
+        return {
+            "t": self.t.tolist(),
+            "gap": finite(self.gap),
+            "grad_norm": finite(self.grad_norm),
+            "samples": self.samples.tolist(),
+            "diverged": self.diverged.tolist(),
+            "stop_t": self.stop_t.tolist(),
+            "hit_gap_t": self.hit_gap_t.tolist(),
+            "hit_grad_t": self.hit_grad_t.tolist(),
+            "final_gap": per_run(self.final_gap),
+            "final_grad_norm": per_run(self.final_grad_norm),
+            "final_samples": self.final_samples.tolist(),
+            "final_state": {k: np.asarray(v).tolist() for k, v in self.final_state.items()},
+            "seeds": self.seeds.tolist(),
+            "config": self.config,
+        }
 
 
-def _finite(x):
-    return x if np.isfinite(x) else None
+MAX_SEED = 2**63 - 1
+MAX_STORED_W0 = 10_000  # numbers of w0 kept in a trace's config (a larger w0 is summarized)
 
 
-@dataclass
-class RunConfig:
+@dataclass(frozen=True)
+class RunSpec:
+    """One run, as data: what the CLI's `run`, a sweep config, a trace's `config` and the tests all describe.
+
+    w0: a number (every coordinate), a list of dim numbers, None (the problem's own initial point when it has one,
+    drawn with the first seed, else all ones). Numbers may be text ("2/3"). `RunSpec.from_dict` validates every field
+    before any run starts; `execute(spec)` runs it."""
+
     problem: str
-    problem_params: dict
     optimizer: str
-    hyperparameters: dict
     iters: int
-    noise: list | None = None
+    seeds: tuple
+    hp: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+    w0: object = None
+    noise: tuple | None = None
     eps_gap: float | None = None
     eps_grad: float | None = None
     max_samples: int | None = None
     stop_at_threshold: bool = True
     replace: bool = True
+
+    FIELDS = (
+        "problem",
+        "optimizer",
+        "iters",
+        "seeds",
+        "hp",
+        "params",
+        "w0",
+        "noise",
+        "eps_gap",
+        "eps_grad",
+        "max_samples",
+        "stop_at_threshold",
+        "replace",
+    )
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["seeds"], d["noise"] = list(self.seeds), None if self.noise is None else list(self.noise)
+        return d
+
+    @classmethod
+    def from_dict(cls, d, where="config") -> "RunSpec":
+        """Validate and normalize (numbers as text converted, seeds as a count expanded); InputError names the field."""
+        if not isinstance(d, dict):
+            raise InputError(f"{where} must be a JSON object, got {type(d).__name__}")
+        unknown = set(d) - set(cls.FIELDS)
+        if unknown:
+            raise InputError(f"{where}: unknown field {sorted(unknown)[0]!r} (fields: {', '.join(cls.FIELDS)})")
+        for k in ("problem", "optimizer", "iters", "seeds"):
+            if k not in d:
+                raise InputError(f"{where}: field {k!r} is required")
+        spec = cls(**d)
+        return spec.validated(where)
+
+    def validated(self, where="config") -> "RunSpec":
+        import insgd.numerics.finite_sums  # noqa: F401  (registers the finite sums)
+        from insgd.numerics.problems import make_problem
+
+        if not isinstance(self.params, dict) or not isinstance(self.hp, dict):
+            raise InputError(f"{where}: params and hp must be JSON objects")
+        prob = make_problem(str(self.problem), **self.params)
+        opt = get_optimizer(str(self.optimizer))
+        it = self.iters
+        if isinstance(it, bool) or not isinstance(it, (int, np.integer)) or not 0 <= it <= MAX_ITERS:
+            raise InputError(f"{where}: iters must be an integer in [0, {MAX_ITERS:.0e}], got {it!r}")
+        seeds = self.seeds
+        count = isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool)
+        if not count and not isinstance(seeds, (list, tuple)):
+            raise InputError(f"{where}: seeds must be a count or a list of integers, got {seeds!r}")
+        runs = int(seeds) if count else len(seeds)
+        if runs < 1:
+            raise InputError(f"{where}: seeds must give at least one run, got {seeds!r}")
+        hp = {k: _num(f"{where} hp {k}", v) for k, v in self.hp.items()}
+        check_size(where, prob, runs, int(it), hp)  # memory first, before any per-run array exists
+        opt.hyperparameters(runs, hp)
+        seeds = tuple(range(runs)) if count else seeds
+        if any(isinstance(x, bool) or not isinstance(x, (int, np.integer)) or not 0 <= x <= MAX_SEED for x in seeds):
+            raise InputError(f"{where}: seeds must be integers in [0, 2^63 - 1]")
+        seeds = tuple(int(x) for x in seeds)
+        w0 = None
+        if self.w0 is not None:
+            w0 = np.asarray(_num(f"{where} w0", self.w0), float)
+            if w0.ndim > 2 or (w0.ndim >= 1 and w0.shape[-1] != prob.dim) or (w0.ndim == 2 and len(w0) != len(seeds)):
+                raise InputError(f"{where}: w0 must be a number, a list of {prob.dim} numbers or one such list per run")
+            with np.errstate(all="ignore"):
+                if not np.isfinite(prob.value(np.broadcast_to(w0, (len(seeds), prob.dim)))).all():
+                    raise InputError(f"{where}: f(w0) overflows float64; choose a smaller w0")
+            w0 = w0.tolist()
+        noise = None
+        if self.noise is not None:
+            noise = _num(f"{where} noise", list(self.noise) if isinstance(self.noise, tuple) else self.noise, lo=0, lo_open=False)
+            if not isinstance(noise, list) or len(noise) != 2:
+                raise InputError(f"{where}: noise must be [tau1, tau2]")
+        eps = {
+            k: None if getattr(self, k) is None else _num(f"{where} {k}", getattr(self, k), lo=0) for k in ("eps_gap", "eps_grad")
+        }
+        ms = self.max_samples
+        if ms is not None and (isinstance(ms, bool) or not isinstance(ms, (int, np.integer)) or ms < 1):
+            raise InputError(f"{where}: max_samples must be an integer >= 1, got {ms!r}")
+        for k in ("stop_at_threshold", "replace"):
+            if not isinstance(getattr(self, k), bool):
+                raise InputError(f"{where}: {k} must be true or false, got {getattr(self, k)!r}")
+        return RunSpec(
+            str(self.problem),
+            str(self.optimizer),
+            int(it),
+            seeds,
+            hp,
+            dict(self.params),
+            w0,
+            None if noise is None else tuple(noise),
+            eps["eps_gap"],
+            eps["eps_grad"],
+            None if ms is None else int(ms),
+            self.stop_at_threshold,
+            self.replace,
+        )
+
+    def build(self):
+        """(problem, W0 with shape (runs, dim)) for this spec."""
+        import insgd.numerics.finite_sums  # noqa: F401
+        from insgd.numerics.problems import make_problem
+
+        prob = make_problem(self.problem, **self.params)
+        R = len(self.seeds)
+        if self.w0 is not None:
+            W0 = np.broadcast_to(np.asarray(self.w0, float), (R, prob.dim)).copy()
+        elif hasattr(prob, "initial_point"):
+            W0 = prob.initial_point(np.random.default_rng(self.seeds[0]), R)
+        else:
+            W0 = np.ones((R, prob.dim))
+        return prob, W0
+
+
+def _num(where, v, lo=None, lo_open=True):
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return [_num(where, x, lo, lo_open) for x in v]
+    return parse_float(where, v, lo=lo, lo_open=lo_open)
+
+
+def execute(spec: RunSpec, quiet=True, n_checkpoints=40) -> Trace:
+    """Run a validated RunSpec (a top-level function, so that process pools and Dask can ship it)."""
+    prob, W0 = spec.build()
+    return run(
+        prob,
+        spec.optimizer,
+        W0,
+        spec.iters,
+        np.asarray(spec.seeds),
+        spec.hp,
+        noise=spec.noise,
+        eps_gap=spec.eps_gap,
+        eps_grad=spec.eps_grad,
+        max_samples=spec.max_samples,
+        stop_at_threshold=spec.stop_at_threshold,
+        replace=spec.replace,
+        quiet=quiet,
+        n_checkpoints=n_checkpoints,
+    )
 
 
 def _progress(total, quiet):
@@ -157,12 +353,28 @@ def _progress(total, quiet):
     return tqdm(total=total, file=sys.stderr, leave=False, unit="it")
 
 
-def run(problem, optimizer, w0, iters, seeds, hp=None, *, noise=None, eps_gap=None, eps_grad=None,
-        max_samples=None, stop_at_threshold=True, replace=True, n_checkpoints=40, quiet=True, callback=None) -> Trace:
+def run(
+    problem,
+    optimizer,
+    w0,
+    iters,
+    seeds,
+    hp=None,
+    *,
+    noise=None,
+    eps_gap=None,
+    eps_grad=None,
+    max_samples=None,
+    stop_at_threshold=True,
+    replace=True,
+    n_checkpoints=40,
+    quiet=True,
+    callback=None,
+) -> Trace:
     """Run optimizer on problem for R = len(seeds) runs from w0 (shape (R, d) or (d,)); return a Trace.
 
-    hp: hyperparameters, each a scalar or one value per run. noise: (tau1, tau2) wraps a deterministic
-    problem in the synthetic oracle. callback(t, state, active) may return True to stop all runs.
+    hp: hyperparameters, each a scalar or one value per run. noise: (tau1, tau2) wraps a deterministic problem in
+    the synthetic oracle. callback(t, W, active) may return True to stop all runs (they end at step t).
     """
     opt = get_optimizer(optimizer) if isinstance(optimizer, str) else optimizer
     seeds = np.atleast_1d(np.asarray(seeds, dtype=np.int64))
@@ -181,105 +393,151 @@ def run(problem, optimizer, w0, iters, seeds, hp=None, *, noise=None, eps_gap=No
     for name, v in (("eps_gap", eps_gap), ("eps_grad", eps_grad)):
         if v is not None and not np.all(np.asarray(v) > 0):
             raise InputError(f"{name} must be > 0, got {v}")
+    if max_samples is not None and not max_samples >= 1:
+        raise InputError(f"max_samples must be >= 1, got {max_samples}")
     hp = opt.hyperparameters(R, hp or {})
     check_size("this run", problem, R, iters, hp)
-    oracle = make_oracle(problem, seeds, noise=noise, stochastic=opt.name not in ("gd", "ngd"), replace=replace)
+    oracle = make_oracle(problem, noise=noise, replace=replace)
+    if opt.stochastic and noise is None and problem.n_samples is None:
+        raise InputError(
+            f"optimizer {opt.name} needs a stochastic oracle: problem {problem.name} is not a finite sum; "
+            "give noise (--noise TAU1,TAU2)"
+        )
+    keys = Keys(seeds)
 
     ck = checkpoints(iters, n_checkpoints)
     is_ck = np.zeros(iters + 1, bool)
     is_ck[ck] = True
     K = len(ck)
-    gap = np.full((R, K), np.nan)
-    gnorm = np.full((R, K), np.nan)
+    gap, gnorm = np.full((R, K), np.nan), np.full((R, K), np.nan)
     samp = np.zeros((R, K), np.int64)
-    hit_gap = np.full(R, -1, np.int64)
-    hit_grad = np.full(R, -1, np.int64)
-    diverged = np.zeros(R, bool)
-    active = np.ones(R, bool)
+    hit_gap, hit_grad = np.full(R, -1, np.int64), np.full(R, -1, np.int64)
+    diverged, active = np.zeros(R, bool), np.ones(R, bool)
     stop_t = np.zeros(R, np.int64)
-    frozen_samples = np.zeros(R, np.int64)
+    samples = np.zeros(R, np.int64)
+    fin_gap, fin_grad = np.full(R, np.nan), np.full(R, np.nan)
+    fin_samples = np.zeros(R, np.int64)
     eg = None if eps_gap is None else np.broadcast_to(np.asarray(eps_gap, float), (R,))
     egr = None if eps_grad is None else np.broadcast_to(np.asarray(eps_grad, float), (R,))
     every_step = eg is not None or egr is not None
-    state = opt.init(W0)
-    last = (np.full(R, np.nan), np.full(R, np.nan))
+    W, W_prev = W0, W0
+    state = opt.init(W0, hp)
+    cur = {"t": -1, "f": None, "n": None}  # metrics of the current iterates, and the step they belong to
     bar = _progress(iters, quiet)
-    k_ck = 0
 
-    all_active = True  # fast path: no masking while every run is still going
+    def measure(t):
+        """f - f* and ||grad F|| at the current iterates (once per step); an iterate where they overflow has
+        diverged: it is replaced by the previous one, which ends that run at step t - 1."""
+        nonlocal W
+        if cur["t"] == t:
+            return
+        f, G = problem.value_and_grad(W)
+        f, n = f - problem.fstar, row_norm(G)
+        bad = active & ~(np.isfinite(f) & np.isfinite(n))
+        if bad.any():
+            W = np.where(bad[:, None], W_prev, W)
+            f, G = problem.value_and_grad(W)
+            f, n = f - problem.fstar, row_norm(G)
+            diverged[bad], active[bad] = True, False
+            stop_t[bad] = max(t - 1, 0)
+            fin_gap[bad], fin_grad[bad], fin_samples[bad] = f[bad], n[bad], prev_samples[bad]
+        oracle.remember(W, G)
+        cur.update(t=t, f=f, n=n)
+
+    def finish(mask, t):
+        measure(t)
+        mask = mask & active
+        stop_t[mask] = t
+        fin_gap[mask], fin_grad[mask], fin_samples[mask] = cur["f"][mask], cur["n"][mask], samples[mask]
+        active[mask] = False
+
+    prev_samples = samples
+    k_ck = 0
     with np.errstate(all="ignore"):
         for t in range(iters + 1):
             if every_step or is_ck[t]:
-                f, G = problem.value_and_grad(state.w)
-                f = f - problem.fstar
-                n = np.sqrt((G * G).sum(axis=1))
-                fin = np.isfinite(f) & np.isfinite(n)
-                if not fin.all():
-                    bad = active & ~fin
-                    if bad.any():  # diverged during the last step: keep the last finite iterate
-                        diverged |= bad
-                        active &= ~bad
-                        all_active = False
-                        state = state._replace(w=np.where(bad[:, None], state.w_prev, state.w))
-                        stop_t[bad] = t - 1
-                        frozen_samples[bad] = oracle.samples[bad]
-                if not all_active:
-                    f = np.where(active, f, last[0])
-                    n = np.where(active, n, last[1])
-                last = (f, n)
-                if not oracle.stochastic:
-                    oracle.prime(state.w, G)
+                measure(t)
                 if eg is not None:
-                    newly = (hit_gap < 0) & (f <= eg)
-                    hit_gap[newly if all_active else newly & active] = t
+                    hit_gap[active & (hit_gap < 0) & (cur["f"] <= eg)] = t
                 if egr is not None:
-                    newly = (hit_grad < 0) & (n <= egr)
-                    hit_grad[newly if all_active else newly & active] = t
-            if is_ck[t] or max_samples is not None:
-                cur_samples = oracle.samples.copy() if all_active else np.where(active, oracle.samples, frozen_samples)
-            if is_ck[t]:
-                gap[:, k_ck], gnorm[:, k_ck], samp[:, k_ck] = last[0], last[1], cur_samples
-                k_ck += 1
-            done = None
+                    hit_grad[active & (hit_grad < 0) & (cur["n"] <= egr)] = t
+            done = np.zeros(R, bool)
             if stop_at_threshold and eg is not None:
-                done = hit_gap >= 0
+                done |= hit_gap >= 0
             if stop_at_threshold and egr is not None:
-                done = (hit_grad >= 0) if done is None else done | (hit_grad >= 0)
+                done |= hit_grad >= 0
             if max_samples is not None:
-                done = (cur_samples >= max_samples) if done is None else done | (cur_samples >= max_samples)
-            if done is not None:
-                finishing = active & done
-                if finishing.any():
-                    stop_t[finishing] = t
-                    frozen_samples[finishing] = oracle.samples[finishing]
-                    active &= ~done
-                    all_active = False
-            if t == iters or not active.any() or (callback is not None and callback(t, state, active)):
-                stop_t[active] = t
+                done |= samples >= max_samples
+            if t == iters:
+                done[:] = True
+            if (done & active).any():
+                finish(done, t)
+            if is_ck[t]:
+                measure(t)
+                gap[:, k_ck] = np.where(active, cur["f"], fin_gap)
+                gnorm[:, k_ck] = np.where(active, cur["n"], fin_grad)
+                samp[:, k_ck] = np.where(active, samples, fin_samples)
+                k_ck += 1
+            if not active.any():
                 break
-            new = opt.step(state, oracle, hp)
-            if all_active and np.isfinite(new.w).all():
-                state = new
+            if callback is not None and callback(t, W, active):
+                finish(active.copy(), t)
+                break
+            updates, new_state, cost = opt.update(W, state, t, oracle, keys, hp)
+            W_new = W - updates
+            blow = active & ~np.isfinite(W_new).all(axis=1)
+            if blow.any():  # the step from w_t overflowed: the run ends at w_t
+                finish(blow, t)
+                diverged[blow] = True
+            W_prev, prev_samples = W, samples
+            if active.all():  # fast path: no masking while every run is still going
+                W, state, samples = W_new, new_state, samples + cost
             else:
-                blow = active & ~np.isfinite(new.w).all(axis=1)
-                if blow.any():
-                    diverged |= blow
-                    stop_t[blow] = t
-                    frozen_samples[blow] = oracle.samples[blow]
-                    active &= ~blow
-                    all_active = False
-                keep = active[:, None]
-                state = new._replace(w=np.where(keep, new.w, state.w), m=np.where(keep, new.m, state.m),
-                                     w_prev=np.where(keep, state.w, state.w_prev))
+                W = np.where(active[:, None], W_new, W)
+                state = where_runs(active, new_state, state)
+                samples = samples + np.where(active, cost, 0)
             if bar is not None and t % 100 == 0:
                 bar.update(min(100, iters - bar.n))
     if bar is not None:
         bar.close()
-    if k_ck < K:  # runs all finished early: the remaining checkpoints hold the final values
-        gap[:, k_ck:], gnorm[:, k_ck:] = last[0][:, None], last[1][:, None]
-        samp[:, k_ck:] = np.where(active, oracle.samples, frozen_samples)[:, None]
-    cfg = RunConfig(problem.name, problem.params(), opt.name, {k: np.asarray(v).tolist() for k, v in hp.items()},
-                    iters, None if noise is None else list(map(float, noise)),
-                    None if eg is None else np.asarray(eps_gap).tolist(),
-                    None if egr is None else np.asarray(eps_grad).tolist(), max_samples, stop_at_threshold, replace)
-    return Trace(ck, gap, gnorm, samp, stop_t, hit_gap, hit_grad, diverged, state.w.copy(), seeds, asdict(cfg))
+    if k_ck < K:  # every run finished early: the remaining checkpoints hold the final values
+        gap[:, k_ck:], gnorm[:, k_ck:], samp[:, k_ck:] = fin_gap[:, None], fin_grad[:, None], fin_samples[:, None]
+    W0_stored = (
+        W0[0].tolist()
+        if (W0 == W0[:1]).all() and W0.shape[1] <= MAX_STORED_W0
+        else (W0.tolist() if W0.size <= MAX_STORED_W0 else None)
+    )
+    spec = RunSpec(
+        problem.name,
+        opt.name,
+        iters,
+        tuple(int(s) for s in seeds),
+        {k: np.asarray(v).tolist() for k, v in hp.items()},
+        problem.params(),
+        W0_stored,
+        None if noise is None else tuple(map(float, noise)),
+        None if eg is None else np.asarray(eps_gap).tolist(),
+        None if egr is None else np.asarray(eps_grad).tolist(),
+        max_samples,
+        stop_at_threshold,
+        replace,
+    )
+    # the optimizer's per-run counters (1-D state such as I-NSGD's h_active); vectors such as momentum are not kept
+    final_state = {k: v for k, v in state.items() if np.ndim(v) == 1 and len(v) == R} if isinstance(state, dict) else {}
+    return Trace(
+        ck,
+        gap,
+        gnorm,
+        samp,
+        stop_t,
+        hit_gap,
+        hit_grad,
+        diverged,
+        W.copy(),
+        seeds,
+        fin_gap,
+        fin_grad,
+        fin_samples,
+        final_state,
+        spec.to_dict(),
+    )

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
+from insgd.core import InputError
 from insgd.numerics.constants import Constants
 from insgd.numerics.problems import Problem, _int, _num, register
-from insgd.core import InputError
 
 
 class FiniteSum(Problem):
@@ -38,8 +38,13 @@ class FiniteSum(Problem):
     def _estimate_fstar(self, starts):
         best = None
         for z0 in starts:
-            res = optimize.minimize(self._value_one, z0, jac=self._grad_one, method="L-BFGS-B",
-                                    options={"maxiter": 5000, "gtol": 1e-10, "ftol": 1e-15})
+            res = optimize.minimize(
+                self._value_one,
+                z0,
+                jac=self._grad_one,
+                method="L-BFGS-B",
+                options={"maxiter": 5000, "gtol": 1e-10, "ftol": 1e-15},
+            )
             if best is None or res.fun < best.fun:
                 best = res
         return float(best.fun), best.x
@@ -130,8 +135,10 @@ class DRO(FiniteSum):
 
     def __post_init__(self):
         if self.X is None or self.y is None:
-            raise InputError("dro needs data: pass --param data=PATH to the life-expectancy CSV "
-                             "(https://www.kaggle.com/datasets/kumarajarshi/life-expectancy-who)")
+            raise InputError(
+                "dro needs data: pass --param data=PATH to the life-expectancy CSV "
+                "(https://www.kaggle.com/datasets/kumarajarshi/life-expectancy-who)"
+            )
         if self.reg not in ("smooth", "exact"):
             raise InputError(f"reg must be 'smooth' or 'exact', got {self.reg!r}")
         if not self.lam > 0:
@@ -142,8 +149,7 @@ class DRO(FiniteSum):
         self.fstar, self.argmin = self._estimate_fstar([np.zeros(self.dim)])
 
     def params(self):
-        return {"n": self.X.shape[0], "features": self.X.shape[1], "lam": self.lam, "reg": self.reg,
-                "pipeline": self.pipeline}
+        return {"n": self.X.shape[0], "features": self.X.shape[1], "lam": self.lam, "reg": self.reg, "pipeline": self.pipeline}
 
     def _reg(self, w):
         a = np.sqrt(w * w + self.nu**2) - self.nu if self.reg == "smooth" else np.abs(w)
@@ -205,16 +211,31 @@ def _make_dro(data=None, pipeline="leakfree", lam=0.01, reg="smooth", noise_seed
     return DRO(X=X, y=y, lam=lam, reg=reg, pipeline=pipeline)
 
 
-register("phase_retrieval", PhaseRetrieval,
-         {"dim": (lambda s: _int(s, 1, 10**4), 100, "an integer in [1, 1e4]"),
-          "m": (lambda s: _int(s, 1, 10**6), 3000, "an integer in [1, 1e6]"),
-          "data_seed": (lambda s: _int(s, 0, 2**63 - 1), 0, "an integer >= 0"), "scale": (str, "variance", "'variance' or 'std'"),
-          "variant": (str, "paper", "'paper' or 'code' (half gradient, as the public scripts)")},
-         "1/(2m) sum (y_r - (a_r^T z)^2)^2 (Section 4.1)")
-register("dro", _make_dro,
-         {"data": (str, None, "a path to life_expectancy.csv"), "pipeline": (str, "leakfree", "'paper' or 'leakfree'"),
-          "lam": (lambda s: _num(s, 0, 1e6, lo_open=True), 0.01, "a number in (0, 1e6]"),
-          "reg": (str, "smooth", "'smooth' or 'exact'"),
-          "noise_seed": (lambda s: _int(s, 0, 2**63 - 1), None,
-                         "an integer >= 0 (adds N(0,1) to the target, as the public code does)")},
-         "DRO dual (19) with the chi-square conjugate (Section 4.2)")
+register(
+    "phase_retrieval",
+    PhaseRetrieval,
+    {
+        "dim": (lambda s: _int(s, 1, 10**4), 100, "an integer in [1, 1e4]"),
+        "m": (lambda s: _int(s, 1, 10**6), 3000, "an integer in [1, 1e6]"),
+        "data_seed": (lambda s: _int(s, 0, 2**63 - 1), 0, "an integer >= 0"),
+        "scale": (str, "variance", "'variance' or 'std'"),
+        "variant": (str, "paper", "'paper' or 'code' (half gradient, as the public scripts)"),
+    },
+    "1/(2m) sum (y_r - (a_r^T z)^2)^2 (Section 4.1)",
+)
+register(
+    "dro",
+    _make_dro,
+    {
+        "data": (str, None, "a path to life_expectancy.csv"),
+        "pipeline": (str, "leakfree", "'paper' or 'leakfree'"),
+        "lam": (lambda s: _num(s, 0, 1e6, lo_open=True), 0.01, "a number in (0, 1e6]"),
+        "reg": (str, "smooth", "'smooth' or 'exact'"),
+        "noise_seed": (
+            lambda s: _int(s, 0, 2**63 - 1),
+            None,
+            "an integer >= 0 (adds N(0,1) to the target, as the public code does)",
+        ),
+    },
+    "DRO dual (19) with the chi-square conjugate (Section 4.2)",
+)

@@ -12,12 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
+from insgd.core import InputError, parse_fraction
+from insgd.numerics.arrays import row_norm
 from insgd.numerics.constants import GLOBAL, PL, Constants, Fails, Region, Smooth, frac
-from insgd.core import InputError
-
-
-def _norm(W):
-    return np.sqrt((W * W).sum(axis=1))
 
 
 def _inf_ratio(fun, lo, hi, n=4000):
@@ -26,8 +23,9 @@ def _inf_ratio(fun, lo, hi, n=4000):
     v = fun(x)
     i = int(np.argmin(v))
     a, b = x[max(i - 1, 0)], x[min(i + 1, n - 1)]
-    res = optimize.minimize_scalar(lambda s: float(fun(np.array([s]))[0]), bounds=(a, b), method="bounded",
-                                   options={"xatol": 1e-12})
+    res = optimize.minimize_scalar(
+        lambda s: float(fun(np.array([s]))[0]), bounds=(a, b), method="bounded", options={"xatol": 1e-12}
+    )
     return float(min(res.fun, v[i]))
 
 
@@ -57,8 +55,14 @@ class Problem:
         return {}
 
     def describe(self) -> dict:
-        return {"name": self.name, "dim": self.dim, "params": self.params(), "fstar": self.fstar,
-                "fstar_status": self.fstar_status, "constants": self.certify().to_json()}
+        return {
+            "name": self.name,
+            "dim": self.dim,
+            "params": self.params(),
+            "fstar": self.fstar,
+            "fstar_status": self.fstar_status,
+            "constants": self.certify().to_json(),
+        }
 
 
 @dataclass
@@ -90,14 +94,14 @@ class Power(Problem):
         return {"p": self.p, "dim": self.dim}
 
     def value(self, W):
-        return _norm(W) ** self.p
+        return row_norm(W) ** self.p
 
     def grad(self, W):
-        r = _norm(W)
+        r = row_norm(W)
         return (self.p * r ** (self.p - 2))[:, None] * W
 
     def hess(self, W):
-        r = _norm(W)[:, None, None]
+        r = row_norm(W)[:, None, None]
         p, d = self.p, W.shape[1]
         eye = np.eye(d)[None]
         outer = np.einsum("ri,rj->rij", W, W)
@@ -113,8 +117,10 @@ class Power(Problem):
         ex_a, ex_rho = f"({P} - 2)/({P} - 1)", f"({P})/({P} - 1)"
         ex_h = ("0", f"({P} - 1)*({P})**(1 - {ex_a})", ex_a)
         rho = p / (p - 1)
-        smooth = [Smooth("hessian", 0.0, L1, a, GLOBAL, "||Hess|| = L1 ||grad||^alpha exactly", ex_h),
-                  Smooth("segment", 0.0, L1, a, GLOBAL, "Hessian form, monotone in ||grad||", ex_h)]
+        smooth = [
+            Smooth("hessian", 0.0, L1, a, GLOBAL, "||Hess|| = L1 ||grad||^alpha exactly", ex_h),
+            Smooth("segment", 0.0, L1, a, GLOBAL, "Hessian form, monotone in ||grad||", ex_h),
+        ]
         if p == 2:
             smooth.append(Smooth("literal", 2.0, 0.0, 0.0, GLOBAL, "grad is 2-Lipschitz"))
         else:
@@ -184,8 +190,10 @@ class PowerSum(Problem):
         a = float(a_i.max())
         lower = a_i < a
         L0 = float(K[lower].max()) if lower.any() else 0.0
-        smooth = [Smooth("hessian", L0, float(K.max()), a, GLOBAL, "per coordinate H_ii = K_i |g_i|^alpha_i"),
-                  Smooth("segment", L0, float(K.max()), a, GLOBAL, "Hessian form, monotone per coordinate")]
+        smooth = [
+            Smooth("hessian", L0, float(K.max()), a, GLOBAL, "per coordinate H_ii = K_i |g_i|^alpha_i"),
+            Smooth("segment", L0, float(K.max()), a, GLOBAL, "Hessian form, monotone per coordinate"),
+        ]
         if np.all(p == 2):
             smooth.append(Smooth("literal", float((2 * c).max()), 0.0, 0.0, GLOBAL, "linear gradient"))
         else:
@@ -272,9 +280,11 @@ class Cosh(Problem):
         return np.einsum("ri,ij->rij", np.cosh(W), np.eye(self.dim))
 
     def certify(self, radius=None):
-        smooth = [Smooth("hessian", 1.0, 1.0, 1.0, GLOBAL, "cosh <= 1 + |sinh|"),
-                  Smooth("segment", 1.0, 1.0, 1.0, GLOBAL, "from the Hessian form"),
-                  Fails("literal", GLOBAL, "at w' = 0: |sinh w| <= L0 |w| fails as |w| -> oo")]
+        smooth = [
+            Smooth("hessian", 1.0, 1.0, 1.0, GLOBAL, "cosh <= 1 + |sinh|"),
+            Smooth("segment", 1.0, 1.0, 1.0, GLOBAL, "from the Hessian form"),
+            Fails("literal", GLOBAL, "at w' = 0: |sinh w| <= L0 |w| fails as |w| -> oo"),
+        ]
         if radius is not None:
             smooth.append(Smooth("literal", math.cosh(radius), 0.0, 0.0, Region(float(radius)), "sup cosh on the ball"))
         pl = (PL(1.0, 2.0, GLOBAL, "rho = 1 and rho = 2 in closed form", {1.0: 0.5 / math.sqrt(self.dim), 2.0: 1.0}),)
@@ -324,8 +334,9 @@ class PaperExample1(_OneDim):
         smooth = [Fails(f, GLOBAL, why) for f in ("literal", "segment", "hessian")]
         if radius is not None:
             L0 = float(self._d2f(np.array([radius]))[0])
-            smooth += [Smooth(f, L0, 0.0, 0.0, Region(float(radius)), "f'' increasing in |w|") for f in
-                       ("literal", "segment", "hessian")]
+            smooth += [
+                Smooth(f, L0, 0.0, 0.0, Region(float(radius)), "f'' increasing in |w|") for f in ("literal", "segment", "hessian")
+            ]
         return Constants(tuple(smooth), (PL(1.0, 2.0, GLOBAL, "closed forms at rho = 1, 2", {1.0: 2.0, 2.0: 1.0}),))
 
     def pl_mu(self, rho):
@@ -365,21 +376,24 @@ class PaperExample2(_OneDim):
         g = lambda w: self._d2f(w) - self.L1_HESS * np.abs(self._df(w)) ** (2 / 3)  # noqa: E731
         w = np.linspace(-50, 50, 200001)
         i = int(np.argmax(g(w)))
-        res = optimize.minimize_scalar(lambda s: -g(np.array([s]))[0], bounds=(w[i - 1], w[i + 1]), method="bounded",
-                                       options={"xatol": 1e-13})
+        res = optimize.minimize_scalar(
+            lambda s: -g(np.array([s]))[0], bounds=(w[i - 1], w[i + 1]), method="bounded", options={"xatol": 1e-13}
+        )
         return float(max(-res.fun, g(w).max())) * (1 + 1e-9)
 
     def certify(self, radius=None):
         L0 = self.hessian_L0()
         ex = (repr(L0), "3*2**(2/3)", "2/3")
-        smooth = [Smooth("hessian", L0, self.L1_HESS, 2 / 3, GLOBAL, "numerical sup for L0 (tail: f'' - L1|f'|^(2/3) -> -1)",
-                         ex),
-                  Smooth("segment", L0, self.L1_HESS, 2 / 3, GLOBAL, "from the Hessian form", ex),
-                  Fails("literal", GLOBAL, "at w' = w*: |f'(w)| ~ 4|w|^3 is not bounded by L0 |w - w*|")]
+        smooth = [
+            Smooth("hessian", L0, self.L1_HESS, 2 / 3, GLOBAL, "numerical sup for L0 (tail: f'' - L1|f'|^(2/3) -> -1)", ex),
+            Smooth("segment", L0, self.L1_HESS, 2 / 3, GLOBAL, "from the Hessian form", ex),
+            Fails("literal", GLOBAL, "at w' = w*: |f'(w)| ~ 4|w|^3 is not bounded by L0 |w - w*|"),
+        ]
         if radius is not None:  # |f''| = 1 + 12 w^2 is largest at the far end of [w* - R, w* + R]
             Lb = 1 + 12 * (0.5 + radius) ** 2
-            smooth += [Smooth(f, Lb, 0.0, 0.0, Region(float(radius)), "sup f'' on the ball") for f in
-                       ("literal", "segment", "hessian")]
+            smooth += [
+                Smooth(f, Lb, 0.0, 0.0, Region(float(radius)), "sup f'' on the ball") for f in ("literal", "segment", "hessian")
+            ]
         pl = (PL(4 / 3, 2.0, GLOBAL, "numerical best mu", {r: self.pl_mu(r) for r in (4 / 3, 2.0)}),)
         return Constants(tuple(smooth), pl, status="certified (L0 and mu numerical)")
 
@@ -429,9 +443,7 @@ def make_problem(name: str, **params) -> Problem:
 
 def _num(s, lo=-math.inf, hi=math.inf, lo_open=False):
     """A problem parameter: a number (2/3, 1e-3) in [lo, hi] (or (lo, hi]); anything else raises ValueError."""
-    from insgd.theory.numbers import parse_number
-
-    x = float(parse_number("value", s))
+    x = float(parse_fraction("value", s))
     if not (math.isfinite(x) and (x > lo if lo_open else x >= lo) and x <= hi):
         raise ValueError(s)
     return x
@@ -459,15 +471,27 @@ def _dim(s):
     return _int(s, 1, MAX_DIM)
 
 
-register("power", Power, {"p": (lambda s: _num(s, 2, MAX_P), 4.0, f"a number in [2, {MAX_P}]"),
-                          "dim": (_dim, 1, f"an integer in [1, {MAX_DIM:.0e}]")}, "||w||^p")
-register("power_sum", PowerSum, {"ps": (lambda s: _nums(s, 2, MAX_P), (2.0, 4.0), f"a comma list of numbers in [2, {MAX_P}]"),
-                                 "weights": (lambda s: _nums(s, 0, 1e6, lo_open=True), (1.0, 1.0),
-                                             "a comma list of numbers in (0, 1e6]")},
-         "sum_i c_i |w_i|^p_i")
-register("quadratic", Quadratic, {"dim": (_dim, 1, f"an integer in [1, {MAX_DIM:.0e}]"),
-                                  "cond": (lambda s: _num(s, 1, 1e12), 1.0, "a number in [1, 1e12]")},
-         "1/2 sum lambda_i w_i^2")
+register(
+    "power",
+    Power,
+    {"p": (lambda s: _num(s, 2, MAX_P), 4.0, f"a number in [2, {MAX_P}]"), "dim": (_dim, 1, f"an integer in [1, {MAX_DIM:.0e}]")},
+    "||w||^p",
+)
+register(
+    "power_sum",
+    PowerSum,
+    {
+        "ps": (lambda s: _nums(s, 2, MAX_P), (2.0, 4.0), f"a comma list of numbers in [2, {MAX_P}]"),
+        "weights": (lambda s: _nums(s, 0, 1e6, lo_open=True), (1.0, 1.0), "a comma list of numbers in (0, 1e6]"),
+    },
+    "sum_i c_i |w_i|^p_i",
+)
+register(
+    "quadratic",
+    Quadratic,
+    {"dim": (_dim, 1, f"an integer in [1, {MAX_DIM:.0e}]"), "cond": (lambda s: _num(s, 1, 1e12), 1.0, "a number in [1, 1e12]")},
+    "1/2 sum lambda_i w_i^2",
+)
 register("cosh", Cosh, {"dim": (_dim, 1, f"an integer in [1, {MAX_DIM:.0e}]")}, "sum_i cosh(w_i) - 1")
 register("paper_example1", PaperExample1, {}, "1/2 w^2 (exp(w^2) - 1) + 1/2 w^2 (paper, after Assumption 2)")
 register("paper_example2", PaperExample2, {}, "w + 1/2 w^2 + w^4 (paper, after Assumption 2)")

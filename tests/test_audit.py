@@ -20,6 +20,7 @@ def verdicts(expr, box=None, pl=(), sm=()):
     return [c["verdict"] for c in audit_expr(expr, box, pl, sm, time_s=FAST, best_constants=False)["claims"]]
 
 
+@pytest.mark.slow
 def test_three_verdicts_on_the_polynomial_example():
     # w + w^2/2 + w^4: f'' = 1 + 12 w^2 ~ 12 w^2 and |f'| ~ 4|w|^3, so L1 must be >= 12/4^(2/3) = 4.7622...;
     # L1 = 4.76 fails for large |w| whatever L0; L1 = 4.77 with L0 = 4.01 holds (sup at w* is f''(-1/2) = 4).
@@ -27,6 +28,7 @@ def test_three_verdicts_on_the_polynomial_example():
     assert v == ["fails", "fails", "holds"]
 
 
+@pytest.mark.slow
 def test_a_decimal_is_the_rational_it_spells():
     # alpha = 0.6666666666666666 (the float 2/3) is below 2/3: |f'|^alpha grows slower than 12 w^2 / L1 eventually, so
     # the claim is false (at |w| ~ exp(1e13), beyond any witness): it must never be certified.
@@ -43,6 +45,7 @@ def test_a_decimal_is_the_rational_it_spells():
     )
 
 
+@pytest.mark.slow
 def test_quadratic_pl_by_hand():
     # w^2: |f'|^2/(2 mu) = 2 w^2/mu >= w^2 iff mu <= 2 (exact).
     assert verdicts("w**2", pl=[(2, "1.9"), (2, "2.1"), (2, 2)]) == ["holds", "fails", "holds"]
@@ -50,6 +53,7 @@ def test_quadratic_pl_by_hand():
     assert verdicts("w**2", pl=[(3, "0.01"), (1, "0.01")]) == ["fails", "fails"]
 
 
+@pytest.mark.slow
 def test_the_easy_true_claims_are_certified():
     # the paper's own claim: f = w^2 e^(w^2)/2 has |f'|/(2f) = (1 + w^2)/|w| >= 2, so rho = 1 holds for mu <= 2
     # (tight at |w| = 1), and rho = 2: |f'|^2/(2f) = e^(w^2)(1 + w^2)^2 >= 1 (tight at 0).
@@ -68,6 +72,7 @@ def test_the_easy_true_claims_are_certified():
     assert verdicts("w**4", pl=[("4/3", "2*2**(2/3)"), ("4/3", "3.175")]) == ["holds", "fails"]
 
 
+@pytest.mark.slow
 def test_fstar_certified_and_reported():
     r = audit_expr("w + w**2/2 + w**4", time_s=FAST, best_constants=False)
     assert r["fstar_exact"] == "-5/16" and r["fstar_certified"] and r["argmin"] == [-0.5]
@@ -80,6 +85,7 @@ def test_fstar_certified_and_reported():
     assert r["claims"][0]["verdict"] == "fails" and abs(r["claims"][0]["witness"][0]) < 1e-3  # the maximum at 0
 
 
+@pytest.mark.slow
 def test_an_uncertified_fstar_never_gives_holds():
     # a deep narrow well: w^2 - 3000 exp(-1000 (w - 5)^2) has its minimum near 5 (about -2975), not at 0
     r = audit_expr("w**2 - 3000*exp(-1000*(w-5)**2)", pl_claims=[(2, 1), (2, "0.001")], time_s=FAST, best_constants=False)
@@ -87,6 +93,7 @@ def test_an_uncertified_fstar_never_gives_holds():
     assert all(c["verdict"] != "holds" for c in r["claims"]) and r["claims"][0]["verdict"] == "fails"
 
 
+@pytest.mark.slow
 def test_witnesses_lie_inside_the_box():
     # w^4 on [1, 2]: |f'|^2/(2 mu) = 8 w^6/mu >= w^4 iff mu <= 8 w^2, so on [1, 2] the best mu is 8 (at w = 1)
     r = audit_expr("w**4", ("1", "2"), pl_claims=[(2, "7.9"), (2, "8.1")], time_s=FAST, best_constants=False)
@@ -120,6 +127,7 @@ def test_domain_refusals(expr, why):
         audit_expr(expr, pl_claims=[(2, 1)], time_s=FAST)
 
 
+@pytest.mark.slow
 def test_hard_inputs_end_in_time():
     # sin(w) is bounded with infinitely many minimizers; cosh(w)**1000 overflows floats; a degree-20 polynomial
     r = audit_expr("sin(w)", pl_claims=[(2, 1)], time_s=5, best_constants=False)
@@ -130,6 +138,7 @@ def test_hard_inputs_end_in_time():
     assert r["claims"][0]["verdict"] == "holds"  # f' = 2w + 4w^3 + ..., so |f'|^2/2 >= 2 w^2 ... >= f
 
 
+@pytest.mark.slow
 def test_best_constants_are_intervals_around_the_truth():
     # cosh(w) - 1 at rho = 2: best mu = 1 (attained as w -> 0)
     r = audit_expr("cosh(w) - 1", time_s=FAST)
@@ -173,6 +182,7 @@ def test_interval_cover_agrees_with_root_isolation(k, j, mu):
     st.sampled_from([Fraction(1, 100), Fraction(1, 10), Fraction(1, 2)]),
     st.booleans(),
 )
+@pytest.mark.slow
 def test_soundness_near_the_truth(a, b, p, margin, above):
     # f = a|w|^p + b w^2 (p > 2): |f'|^2/(2f) >= 2b with equality only in the limit w -> 0, because
     # (a p t^(p-1) + 2 b t)^2 - 4 b (a t^p + b t^2) = a^2 p^2 t^(2p-2) + 4ab(p-1) t^p >= 0. So at rho = 2 the best mu
@@ -190,6 +200,7 @@ def test_soundness_near_the_truth(a, b, p, margin, above):
     st.sampled_from([Fraction(1, 50), Fraction(1, 5)]),
     st.booleans(),
 )
+@pytest.mark.slow
 def test_soundness_shifted_polynomials(c, a, margin, above):
     # f = a (w - c)^2 + (w - c)^4: as above (p = 4, b = a), the best mu at rho = 2 is exactly 2a, attained at w -> c.
     mu = 2 * a * (1 + margin) if above else 2 * a * (1 - margin)
@@ -231,6 +242,7 @@ def test_named_multivariate_problem_is_refuted_at_a_stationary_point():
         ("paper_example2", {}),
     ],
 )
+@pytest.mark.slow
 def test_registry_certificates_are_never_refuted(name, params):
     # every global certificate of a 1-D registry problem goes through the auditor: a refuted one is a registry bug
     from insgd.numerics.constants import Fails

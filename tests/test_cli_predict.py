@@ -1,29 +1,68 @@
 """`insgd predict`: JSON schema, human output, and errors (exit 2, one line, no traceback)."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from insgd.verify.cli import main
+from tests.helpers import assert_one_line_error, cli
+
+run = cli
 
 
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "insgd.verify.cli", *args], capture_output=True, text=True)
-
-
-NGD = ["predict", "ngd", "--L0", "1", "--L1", "2", "--alpha", "1/2", "--beta", "2/3", "--rho", "3/2", "--mu", "1/10",
-       "--eps", "1e-3"]
-INSGD = ["predict", "insgd", "--L0", "1", "--L1", "1", "--tau1", "2", "--tau2", "1", "--beta", "2/3", "--delta0", "1",
-         "--eps", "1e-2"]
+NGD = [
+    "predict",
+    "ngd",
+    "--L0",
+    "1",
+    "--L1",
+    "2",
+    "--alpha",
+    "1/2",
+    "--beta",
+    "2/3",
+    "--rho",
+    "3/2",
+    "--mu",
+    "1/10",
+    "--eps",
+    "1e-3",
+]
+INSGD = [
+    "predict",
+    "insgd",
+    "--L0",
+    "1",
+    "--L1",
+    "1",
+    "--tau1",
+    "2",
+    "--tau2",
+    "1",
+    "--beta",
+    "2/3",
+    "--delta0",
+    "1",
+    "--eps",
+    "1e-2",
+]
 
 
 def test_ngd_json_schema(capsys):
     assert main(NGD + ["--delta0", "3", "--json"]) == 0
     j = json.loads(capsys.readouterr().out)
-    for key in ("regime", "q", "gamma", "T_exponent_paper", "T_exponent_derived", "T_log_factor_derived", "T_derived",
-                "paper_agrees", "admissible", "warnings"):
+    for key in (
+        "regime",
+        "q",
+        "gamma",
+        "T_exponent_paper",
+        "T_exponent_derived",
+        "T_log_factor_derived",
+        "T_derived",
+        "paper_agrees",
+        "admissible",
+        "warnings",
+    ):
         assert key in j
     assert j["regime"] == 3 and j["T_exponent_paper"] is None
     assert j["T_exponent_derived"] == pytest.approx((2 / 3) / 1.5)
@@ -59,14 +98,17 @@ def test_human_output_and_latex(capsys):
     assert "\\epsilon" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("args,word", [
-    (["--alpha", "3/2"], "alpha"),
-    (["--beta", "1/4"], "beta"),  # beta < alpha = 1/2
-    (["--L0", "-1"], "L0"),
-    (["--eps", "0"], "eps"),
-    (["--mu", "abc"], "mu"),
-    (["--rho", "nan"], "rho"),
-])
+@pytest.mark.parametrize(
+    "args,word",
+    [
+        (["--alpha", "3/2"], "alpha"),
+        (["--beta", "1/4"], "beta"),  # beta < alpha = 1/2
+        (["--L0", "-1"], "L0"),
+        (["--eps", "0"], "eps"),
+        (["--mu", "abc"], "mu"),
+        (["--rho", "nan"], "rho"),
+    ],
+)
 def test_ngd_errors(args, word):
     argv = list(NGD)
     for i in range(0, len(args), 2):
@@ -81,9 +123,9 @@ def test_insgd_beta_zero_and_missing_arg():
     argv = list(INSGD)
     argv[argv.index("--beta") + 1] = "0"
     r = run(*argv)
-    assert r.returncode == 2 and "beta" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert_one_line_error(r, "beta")
     r = run("predict", "insgd", "--L0", "1")
-    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert_one_line_error(r)
 
 
 def test_help():

@@ -3,10 +3,7 @@
 The fuzz test draws command lines from a grammar of malformed numbers, paths, data files and expression payloads,
 with at least one bad value in each, and runs them in-process through every subcommand."""
 
-import contextlib
-import io
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -14,35 +11,72 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from insgd.theory.numbers import InputError, parse_float, parse_number
-from insgd.verify.cli import main
 from insgd.verify.outputs import atomic_dir, atomic_file
 from insgd.verify.safe_expr import parse_expr
+from tests.helpers import cli
 
 PAYLOADS = [
-    "__import__('os').system('touch MARK')", "open('MARK', 'w').write('x')", "eval('1')", "exec('x = 1')",
-    "getattr(w, 'x')", "(lambda: open('MARK', 'w'))()", "[w][0]", "w**2 if True else 0", "input()",
-    "w.__class__.__mro__", "'a' * 10", "globals()", "w**2 + nan", "w^2", "exp(w, 2)", "1/0", "w**10**10",
-    "(" * 60 + "w" + ")" * 60, "w\x00", "w\n+1", "w**2 + 0*len(str(open('MARK', 'w')))", "{w: 1}", "w[0]",
-    "__builtins__", "lambda w: w", "[open('MARK','w') for _ in '1']", "w @ w", "w if w else w", "not w", "w < 1",
-    "x + 1", "1e99999 * w", "w" * 3000,
+    "__import__('os').system('touch MARK')",
+    "open('MARK', 'w').write('x')",
+    "eval('1')",
+    "exec('x = 1')",
+    "getattr(w, 'x')",
+    "(lambda: open('MARK', 'w'))()",
+    "[w][0]",
+    "w**2 if True else 0",
+    "input()",
+    "w.__class__.__mro__",
+    "'a' * 10",
+    "globals()",
+    "w**2 + nan",
+    "w^2",
+    "exp(w, 2)",
+    "1/0",
+    "w**10**10",
+    "(" * 60 + "w" + ")" * 60,
+    "w\x00",
+    "w\n+1",
+    "w**2 + 0*len(str(open('MARK', 'w')))",
+    "{w: 1}",
+    "w[0]",
+    "__builtins__",
+    "lambda w: w",
+    "[open('MARK','w') for _ in '1']",
+    "w @ w",
+    "w if w else w",
+    "not w",
+    "w < 1",
+    "x + 1",
+    "1e99999 * w",
+    "w" * 3000,
 ]
-BAD_NUMBERS = ["1/0", "nan", "inf", "-inf", "1e99999", "abc", "", " ", "1/2/3", "0x10", "1e", ".", "--", "1e-99999",
-               "1e400", "0/0", "2**3", "None", "True", "1,,2"]
+BAD_NUMBERS = [
+    "1/0",
+    "nan",
+    "inf",
+    "-inf",
+    "1e99999",
+    "abc",
+    "",
+    " ",
+    "1/2/3",
+    "0x10",
+    "1e",
+    ".",
+    "--",
+    "1e-99999",
+    "1e400",
+    "0/0",
+    "2**3",
+    "None",
+    "True",
+    "1,,2",
+]
 
 
 def run(argv, cwd):
-    out, err = io.StringIO(), io.StringIO()
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                rc = main(argv)
-            except SystemExit as e:  # argparse
-                rc = e.code
-    finally:
-        os.chdir(old)
-    return rc, out.getvalue(), err.getvalue()
+    r = cli(*argv, cwd=cwd)
+    return r.returncode, r.stdout, r.stderr
 
 
 def assert_refused(rc, out, err, cwd):
@@ -55,8 +89,7 @@ def assert_refused(rc, out, err, cwd):
 
 
 def bad_files(tmp):
-    files = {"empty.csv": b"", "binary.csv": bytes(range(256)) * 4, "header.csv": b"Country,Year\n",
-             "short.csv": b"a,b\n1\n"}
+    files = {"empty.csv": b"", "binary.csv": bytes(range(256)) * 4, "header.csv": b"Country,Year\n", "short.csv": b"a,b\n1\n"}
     out = {}
     for name, data in files.items():
         p = tmp / name
@@ -75,8 +108,14 @@ def sandbox(tmp_path_factory):
 
 
 def _paths(tmp):
-    return [str(tmp / "no" / "such" / "dir" / "x.png"), str(tmp / "a_file" / "x.png"), str(tmp), "",
-            str(tmp / "x.unknownext"), str(tmp / "full")]
+    return [
+        str(tmp / "no" / "such" / "dir" / "x.png"),
+        str(tmp / "a_file" / "x.png"),
+        str(tmp),
+        "",
+        str(tmp / "x.unknownext"),
+        str(tmp / "full"),
+    ]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -84,8 +123,11 @@ def _paths(tmp):
 def test_fuzzed_command_lines_are_refused_in_one_line(sandbox, data):
     tmp = sandbox
     num = st.sampled_from(BAD_NUMBERS)
-    cmd = data.draw(st.sampled_from(["predict-ngd", "predict-insgd", "run", "check", "audit", "lemma2", "check-insgd",
-                                     "reproduce", "verify", "sweep"]))
+    cmd = data.draw(
+        st.sampled_from(
+            ["predict-ngd", "predict-insgd", "run", "check", "audit", "lemma2", "check-insgd", "reproduce", "verify", "sweep"]
+        )
+    )
     if cmd == "predict-ngd":
         vals = {k: "1" for k in ("L0", "L1", "rho", "mu")} | {"alpha": "0", "beta": "1/2", "eps": "1e-3"}
         vals[data.draw(st.sampled_from(sorted(vals)))] = data.draw(num)
@@ -112,8 +154,14 @@ def test_fuzzed_command_lines_are_refused_in_one_line(sandbox, data):
         slot = data.draw(st.sampled_from(["beta", "grid", "plot"]))
         argv = ["check", "--problem", "power", "--beta", data.draw(num) if slot == "beta" else "0.5"]
         if slot == "grid":
-            argv += ["--eps-grid", data.draw(st.sampled_from(["1e-2:1e-5:100000", "1/0:1e-3:3", "a:b:c", "1e-2:1e-3",
-                                                              "0:1e-3:3", "1e-2:1e-3:2.5", "2:1e-3:4"]))]
+            argv += [
+                "--eps-grid",
+                data.draw(
+                    st.sampled_from(
+                        ["1e-2:1e-5:100000", "1/0:1e-3:3", "a:b:c", "1e-2:1e-3", "0:1e-3:3", "1e-2:1e-3:2.5", "2:1e-3:4"]
+                    )
+                ),
+            ]
         if slot == "plot":
             argv += ["--plot", data.draw(st.sampled_from(_paths(tmp)))]
     elif cmd == "audit":
@@ -121,8 +169,11 @@ def test_fuzzed_command_lines_are_refused_in_one_line(sandbox, data):
     elif cmd == "lemma2":
         vals = {"--tau1": "1", "--tau2": "1", "--dim": "2", "--grad-norm": "1", "--trials": "10"}
         slot = data.draw(st.sampled_from(sorted(vals)))
-        vals[slot] = data.draw(st.one_of(num, st.sampled_from(["1000", "1e12", "0", "-1"]))) \
-            if slot in ("--tau1", "--trials", "--dim") else data.draw(num)
+        vals[slot] = (
+            data.draw(st.one_of(num, st.sampled_from(["1000", "1e12", "0", "-1"])))
+            if slot in ("--tau1", "--trials", "--dim")
+            else data.draw(num)
+        )
         if vals[slot] in ("1000",) and slot != "--tau1":
             vals[slot] = "1e12"
         argv = ["lemma2"] + [x for k, v in vals.items() for x in (k, v)]
@@ -140,17 +191,44 @@ def test_fuzzed_command_lines_are_refused_in_one_line(sandbox, data):
         if slot == "data":
             argv += ["--data", data.draw(st.sampled_from(list(bad_files(tmp).values()) + [str(tmp / "missing.csv")]))]
     elif cmd == "verify":
-        argv = ["verify", "all", "--quick", "--out", str(tmp / "report-never"), "--data",
-                data.draw(st.sampled_from(list(bad_files(tmp).values())))]
+        argv = [
+            "verify",
+            "all",
+            "--quick",
+            "--out",
+            str(tmp / "report-never"),
+            "--data",
+            data.draw(st.sampled_from(list(bad_files(tmp).values()))),
+        ]
     else:
         cfg = tmp / "configs.json"
-        cfg.write_text(data.draw(st.sampled_from([
-            "", "[]", "{}", "[1]", json.dumps([{"problem": "power", "optimizer": "ngd", "iters": 3, "seeds": 1,
-                                                "hp": {"gamma": "1/0"}}]),
-            json.dumps([{"problem": "power", "optimizer": "ngd", "iters": 1e12, "seeds": 1, "hp": {"gamma": 0.1}}]),
-            json.dumps([{"problem": "power", "optimizer": "ngd", "iters": 3, "seeds": -1, "hp": {"gamma": 0.1}}]),
-            json.dumps([{"problem": "power", "optimizer": "ngd", "iters": 3, "seeds": 1, "hp": {"gamma": 0.1},
-                         "params": {"p": "nan"}}])])))
+        cfg.write_text(
+            data.draw(
+                st.sampled_from(
+                    [
+                        "",
+                        "[]",
+                        "{}",
+                        "[1]",
+                        json.dumps([{"problem": "power", "optimizer": "ngd", "iters": 3, "seeds": 1, "hp": {"gamma": "1/0"}}]),
+                        json.dumps([{"problem": "power", "optimizer": "ngd", "iters": 1e12, "seeds": 1, "hp": {"gamma": 0.1}}]),
+                        json.dumps([{"problem": "power", "optimizer": "ngd", "iters": 3, "seeds": -1, "hp": {"gamma": 0.1}}]),
+                        json.dumps(
+                            [
+                                {
+                                    "problem": "power",
+                                    "optimizer": "ngd",
+                                    "iters": 3,
+                                    "seeds": 1,
+                                    "hp": {"gamma": 0.1},
+                                    "params": {"p": "nan"},
+                                }
+                            ]
+                        ),
+                    ]
+                )
+            )
+        )
         argv = ["sweep", str(cfg), "--out", str(tmp / "sweep-never"), "--executor", "serial"]
     rc, out, err = run(argv, tmp)
     assert rc == 2, (" ".join(argv), err[-300:])
@@ -167,15 +245,35 @@ def test_no_payload_is_ever_evaluated(payload, tmp_path):
     assert_refused(rc, out, err, tmp_path)
 
 
-@pytest.mark.parametrize("text, value", [("2/3", (2, 3)), ("0.1", (1, 10)), ("1e-3", (1, 1000)), ("-4", (-4, 1)),
-                                         (" 3 ", (3, 1)), (".5", (1, 2)), ("1e3/7", (1000, 7)), ("-1/2", (-1, 2))])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("2/3", (2, 3)),
+        ("0.1", (1, 10)),
+        ("1e-3", (1, 1000)),
+        ("-4", (-4, 1)),
+        (" 3 ", (3, 1)),
+        (".5", (1, 2)),
+        ("1e3/7", (1000, 7)),
+        ("-1/2", (-1, 2)),
+    ],
+)
 def test_numbers_are_exact(text, value):
     x = parse_number("x", text)
     assert (x.p, x.q) == value
 
 
-@pytest.mark.parametrize("text, why", [("1/0", "zero denominator"), ("nan", "finite"), ("-inf", "finite"),
-                                       ("1e99999", "exponent"), ("abc", "must be a number"), ("1/2/3", "fraction")])
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        ("1/0", "zero denominator"),
+        ("nan", "finite"),
+        ("-inf", "finite"),
+        ("1e99999", "exponent"),
+        ("abc", "must be a number"),
+        ("1/2/3", "fraction"),
+    ],
+)
 def test_numbers_refused(text, why):
     with pytest.raises(InputError, match=why):
         parse_number("eps", text)
@@ -190,8 +288,27 @@ def test_float_range_names_the_real_value():
 
 
 def test_negative_numbers_reach_the_parser(tmp_path):
-    rc, out, err = run(["predict", "ngd", "--L0", "1", "--L1", "1", "--alpha", "0", "--beta", "1/2", "--rho", "1",
-                        "--mu", "1", "--eps", "-1e-3"], tmp_path)
+    rc, out, err = run(
+        [
+            "predict",
+            "ngd",
+            "--L0",
+            "1",
+            "--L1",
+            "1",
+            "--alpha",
+            "0",
+            "--beta",
+            "1/2",
+            "--rho",
+            "1",
+            "--mu",
+            "1",
+            "--eps",
+            "-1e-3",
+        ],
+        tmp_path,
+    )
     assert rc == 2 and "eps must satisfy eps > 0" in err
 
 
@@ -207,14 +324,28 @@ def test_expression_language():
 
 
 def test_sizes_are_refused_before_work(tmp_path):
-    rc, out, err = run(["run", "--problem", "power", "--optimizer", "ngd", "--opt", "gamma=0.1", "--iters", "10",
-                        "--seed", "0", "--runs", "10000000"], tmp_path)
+    rc, out, err = run(
+        [
+            "run",
+            "--problem",
+            "power",
+            "--optimizer",
+            "ngd",
+            "--opt",
+            "gamma=0.1",
+            "--iters",
+            "10",
+            "--seed",
+            "0",
+            "--runs",
+            "10000000",
+        ],
+        tmp_path,
+    )
     assert rc == 2 and "GiB" in err
-    rc, out, err = run(["lemma2", "--tau1", "1000", "--tau2", "1", "--dim", "2", "--grad-norm", "1", "--trials", "100"],
-                       tmp_path)
+    rc, out, err = run(["lemma2", "--tau1", "1000", "--tau2", "1", "--dim", "2", "--grad-norm", "1", "--trials", "100"], tmp_path)
     assert rc == 2 and "tau1 <= 250" in err
-    rc, out, err = run(["lemma2", "--tau1", "100", "--tau2", "1", "--dim", "2", "--grad-norm", "1", "--trials", "1e6"],
-                       tmp_path)
+    rc, out, err = run(["lemma2", "--tau1", "100", "--tau2", "1", "--dim", "2", "--grad-norm", "1", "--trials", "1e6"], tmp_path)
     assert rc == 2 and "random draws" in err
 
 
@@ -247,9 +378,14 @@ def test_atomic_file_and_overwrite_rule(tmp_path):
     assert p.read_text() == "old" and len(list(tmp_path.iterdir())) == 1
 
 
-@pytest.mark.parametrize("content, why", [
-    ("", "empty"), ("Country,Year\n", "lacks"), ("\x00\x01\xff\xfe", "UTF-8|lacks|empty"),
-])
+@pytest.mark.parametrize(
+    "content, why",
+    [
+        ("", "empty"),
+        ("Country,Year\n", "lacks"),
+        ("\x00\x01\xff\xfe", "UTF-8|lacks|empty"),
+    ],
+)
 def test_dro_loader_refuses_bad_files(tmp_path, content, why):
     from insgd.numerics.data import load_life_expectancy
 

@@ -1,14 +1,13 @@
 """`insgd reproduce`: the Section 4 experiments at --quick sizes (files, JSON, summary, errors)."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from insgd.numerics.finite_sums import PhaseRetrieval
 from insgd.verify.reproduce import reproduce
+from tests.helpers import assert_one_line_error, cli
 
 
 def test_phase_retrieval_quick(tmp_path):
@@ -33,8 +32,7 @@ def test_same_seeds_same_results(tmp_path):
 
 
 def test_dro_quick(tmp_path, life_expectancy_csv_or_synthetic):
-    res = reproduce("dro", seeds=2, quick=True, out=tmp_path / "d", data=str(life_expectancy_csv_or_synthetic),
-                    progress=False)
+    res = reproduce("dro", seeds=2, quick=True, out=tmp_path / "d", data=str(life_expectancy_csv_or_synthetic), progress=False)
     assert set(res["panels"]["batch_prime"]) == {"B'=16", "B'=32", "B'=64", "B'=128"}
     assert np.isfinite(res["summary"]["median_final"]["SGD"])
 
@@ -46,17 +44,21 @@ def test_code_variant_halves_the_gradient():
     assert np.allclose(b, a / 2)
 
 
-@pytest.mark.parametrize("argv,word", [(["dro", "--quick"], "--data"), (["phase-retrieval", "--seeds", "0"], "seeds"),
-                                       (["phase-retrieval", "--k-mode", "x"], "k-mode")])
+@pytest.mark.parametrize(
+    "argv,word",
+    [
+        (["dro", "--quick"], "--data"),
+        (["phase-retrieval", "--seeds", "0"], "seeds"),
+        (["phase-retrieval", "--k-mode", "x"], "k-mode"),
+    ],
+)
 def test_cli_errors(argv, word, tmp_path):
-    r = subprocess.run([sys.executable, "-m", "insgd.verify.cli", "reproduce", *argv, "--out", str(tmp_path / "o")],
-                       capture_output=True, text=True)
-    assert r.returncode == 2 and word in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = cli("reproduce", *argv, "--out", str(tmp_path / "o"))
+    assert_one_line_error(r, word)
 
 
 def test_cli_json(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "insgd.verify.cli", "reproduce", "phase-retrieval", "--quick", "--seeds", "2",
-                        "--out", str(tmp_path / "o"), "--json"], capture_output=True, text=True)
+    r = cli("reproduce", "phase-retrieval", "--quick", "--seeds", "2", "--out", str(tmp_path / "o"), "--json")
     assert r.returncode == 0
     j = json.loads(r.stdout)
     assert "results" in j and "summary" in j and j["seeds"] == [0, 1]

@@ -1,19 +1,26 @@
 """Sweeps give the same traces on every executor (serial, threads, processes, Dask when installed)."""
 
 import json
-import subprocess
-import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
 
-from insgd.verify.sweep import SerialExecutor, SweepConfig, sweep
+from insgd.numerics.engine import RunSpec
+from insgd.verify.sweep import SerialExecutor, sweep
+from tests.helpers import cli
 
 CONFIGS = [
-    SweepConfig("power", "ngd", 200, (0, 1), {"gamma": 0.01, "beta": 0.5}, {"p": 4.0}),
-    SweepConfig("phase_retrieval", "insgd", 100, (3, 4, 5), {"gamma": 0.01, "beta": 2 / 3, "batch": 8, "batch_prime": 2,
-                                                             "delta": 1.0, "k": 1.0}, {"dim": 5, "m": 50}, w0=0.5),
-    SweepConfig("quadratic", "nsgd", 100, (0,), {"gamma": 0.01, "batch": 4}, {"dim": 3}, noise=(0.5, 0.1)),
+    RunSpec("power", "ngd", 200, (0, 1), {"gamma": 0.01, "beta": 0.5}, {"p": 4.0}),
+    RunSpec(
+        "phase_retrieval",
+        "insgd",
+        100,
+        (3, 4, 5),
+        {"gamma": 0.01, "beta": 2 / 3, "batch": 8, "batch_prime": 2, "delta": 1.0, "k": 1.0},
+        {"dim": 5, "m": 50},
+        w0=0.5,
+    ),
+    RunSpec("quadratic", "nsgd", 100, (0,), {"gamma": 0.01, "batch": 4}, {"dim": 3}, noise=(0.5, 0.1)),
 ]
 
 
@@ -43,10 +50,8 @@ def test_dask_executor_matches():
 def test_sweep_cli(tmp_path):
     cfg = tmp_path / "c.json"
     cfg.write_text(json.dumps([{"problem": "power", "optimizer": "gd", "iters": 10, "seeds": 2, "hp": {"gamma": 0.1}}]))
-    r = subprocess.run([sys.executable, "-m", "insgd.verify.cli", "sweep", str(cfg), "--out", str(tmp_path / "o"),
-                        "--executor", "serial"], capture_output=True, text=True)
+    r = cli("sweep", str(cfg), "--out", str(tmp_path / "o"), "--executor", "serial")
     assert r.returncode == 0 and (tmp_path / "o" / "run_000.npz").exists()
     cfg.write_text("[{}]")
-    r = subprocess.run([sys.executable, "-m", "insgd.verify.cli", "sweep", str(cfg), "--out", str(tmp_path / "p")],
-                       capture_output=True, text=True)
+    r = cli("sweep", str(cfg), "--out", str(tmp_path / "p"))
     assert r.returncode == 2 and "configs" in r.stderr

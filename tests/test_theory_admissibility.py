@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from insgd.theory.admissibility import admissible_forms, admissible_rho_interval
+from insgd.theory.assumptions import PL, SMOOTH_HESSIAN
 
 
 def power_constants(p):
@@ -24,9 +25,9 @@ def test_power_family_sits_on_the_boundary(p):
     r = np.logspace(-4, 4, 400)
     hess, grad = p * (p - 1) * r ** (p - 2), p * r ** (p - 1)
     L1 = p * (p - 1) / p**alpha
-    assert np.all(hess <= 1e-12 + L1 * grad**alpha * (1 + 1e-12))
+    assert np.all(SMOOTH_HESSIAN.numeric()(L0=1e-12, L1=L1, alpha=alpha, hess=hess, grad=grad) >= -1e-12 * hess)
     mu = p**rho / 2
-    assert np.all(grad**rho / (2 * mu) >= r**p * (1 - 1e-12))
+    assert np.all(PL.numeric()(rho=rho, mu=mu, grad=grad, gap=r**p) >= -1e-12 * r**p)
 
 
 @pytest.mark.parametrize("p", [2.5, 3.0, 4.0])

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from insgd.theory.insgd import min_eps, predict_insgd
 from insgd.core import InputError
+from insgd.theory.insgd import min_eps, predict_insgd
 
 REL = 1e-9  # the issue's tolerance for Theorem 2's numbers
 
@@ -24,11 +24,14 @@ def by_hand(L0, L1, tau1, tau2, beta, d0, eps):
     return dict(T=T, gamma=gamma, B=B, Bp=Bp, lam=lam, terms=terms, dom=terms.index(max(terms)) + 1, samples=T * (B + Bp))
 
 
-@pytest.mark.parametrize("args", [
-    (2.0, 3.0, 2.0, 1.0, 0.5, 1.0, 0.1),
-    (1.0, 50.0, 0.3, 2.0, 1.0, 10.0, 0.5),   # B rounds up to 1, term 2 or 3 dominates
-    (0.5, 0.25, 1.5, 0.1, 0.25, 0.01, 0.05),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        (2.0, 3.0, 2.0, 1.0, 0.5, 1.0, 0.1),
+        (1.0, 50.0, 0.3, 2.0, 1.0, 10.0, 0.5),  # B rounds up to 1, term 2 or 3 dominates
+        (0.5, 0.25, 1.5, 0.1, 0.25, 0.01, 0.05),
+    ],
+)
 def test_theorem2_numbers_match_direct_computation(args):
     L0, L1, tau1, tau2, beta, d0, eps = args
     h = by_hand(*args)
@@ -39,7 +42,7 @@ def test_theorem2_numbers_match_direct_computation(args):
     assert (j["B"], j["B_prime"]) == (h["B"], h["Bp"])
     assert j["Lambda"] == pytest.approx(h["lam"], rel=REL)
     assert j["terms"] == pytest.approx(h["terms"], rel=REL)
-    assert j["dominant_term"] == h["dom"]
+    assert j["term_names"].index(j["dominant_term"]) == h["dom"] - 1  # by_hand numbers the terms 1, 2, 3
     assert j["samples"] == pytest.approx(h["samples"], rel=REL)
     assert j["delta"] == pytest.approx(tau2 / tau1, rel=REL)
 
@@ -61,8 +64,12 @@ def test_min_eps_inverts_T():
         assert predict_insgd(*args, e * (1 - 1e-6)).T > budget
 
 
-@given(st.fractions(Fraction(1, 10), 10, max_denominator=20), st.fractions(Fraction(1, 10), 3, max_denominator=20),
-       st.fractions(Fraction(1, 20), 1, max_denominator=20))
+@given(
+    st.fractions(Fraction(1, 10), 10, max_denominator=20),
+    st.fractions(Fraction(1, 10), 3, max_denominator=20),
+    st.fractions(Fraction(1, 20), 1, max_denominator=20),
+)
+@pytest.mark.slow
 def test_T_decreases_with_eps(L, tau, beta):
     Ts = [predict_insgd(L, L, tau, tau, beta, 1, Fraction(1, 10**k)).T for k in (1, 2, 3)]
     assert Ts[0] <= Ts[1] <= Ts[2]

@@ -9,7 +9,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from insgd.theory import symbols as S
-from insgd.theory.ngd import DERIVED, GAMMA, PAPER, REGIMES, predict_ngd, regime_of, symbolic_orders
+from insgd.theory.ngd import (
+    GAMMA,
+    KAPPA,
+    REGIMES,
+    THEOREM1_PRINTED,
+    derived_bound,
+    derived_T,
+    predict_ngd,
+    regime_of,
+    symbolic_orders,
+)
 
 # Tolerance for the empirical slope of T(eps) computed from the exact recursion: the T formula is
 # an upper bound whose lower-order terms (Delta_0^(1-q), ceiling) bend the slope at moderate eps.
@@ -31,8 +41,8 @@ def test_bound_at_T_equals_eps(k):
     q = {1: sp.Rational(3, 2), 2: sp.Integer(1), 3: sp.Rational(2, 3)}[k]
     a = sp.Rational(1, 100)
     vals = {S.Delta0: 5, S.eps: sp.Rational(1, 1000)}
-    T = DERIVED.T(k, q=q, a=a).subs(vals)
-    b = DERIVED.bound(k, q=q, a=a).subs(vals).subs(S.t, T)
+    T = derived_T(k, q=q, a=a).subs(vals)
+    b = derived_bound(k, q=q, a=a).subs(vals).subs(S.t, T)
     assert abs(sp.N(b - vals[S.eps], 30)) < 1e-25
 
 
@@ -50,7 +60,7 @@ def test_T_upper_bounds_the_recursion(k, q):
     # and is within one step of it in the linear regime (where both are exact logs).
     a, d0 = 0.01, 2.0
     for eps in (1e-1, 1e-2, 1e-3):
-        T = math.ceil(float(DERIVED.T(k, q=sp.nsimplify(q), a=sp.nsimplify(a)).subs({S.Delta0: d0, S.eps: eps})))
+        T = math.ceil(float(derived_T(k, q=sp.nsimplify(q), a=sp.nsimplify(a)).subs({S.Delta0: d0, S.eps: eps})))
         n = _iterate(q, a, d0, eps)
         assert n <= T
         if k == 2:
@@ -97,10 +107,12 @@ def test_regimes_partition(beta, rho):
 
 
 @given(
-    st.fractions(0, 1, max_denominator=20), st.fractions(Fraction(1, 2), 3, max_denominator=20),
+    st.fractions(0, 1, max_denominator=20),
+    st.fractions(Fraction(1, 2), 3, max_denominator=20),
     st.fractions(Fraction(1, 10), 5, max_denominator=20),
     st.fractions(Fraction(1, 100), Fraction(1, 2)),
 )
+@pytest.mark.slow
 def test_T_monotone_in_eps(beta, rho, L, mu):
     Ts = [predict_ngd(L, L, 0, beta, rho, mu, Fraction(1, 10**k), delta0=3).T_derived for k in (2, 3, 4)]
     assert Ts[0] <= Ts[1] <= Ts[2]
@@ -108,13 +120,13 @@ def test_T_monotone_in_eps(beta, rho, L, mu):
 
 def test_recursion_constant_and_gamma_as_printed():
     # gamma as printed in Theorem 1; kappa = (15 a + 2)/(16 a + 2) with a = L0 + L1 when 2 mu eps <= 1.
-    g = GAMMA.subs({S.mu: sp.Rational(1, 10), S.eps: sp.Rational(1, 1000), S.beta: sp.Rational(1, 2),
-                    S.rho: 1, S.L0: 1, S.L1: 2})
+    g = GAMMA.subs({S.mu: sp.Rational(1, 10), S.eps: sp.Rational(1, 1000), S.beta: sp.Rational(1, 2), S.rho: 1, S.L0: 1, S.L1: 2})
     assert sp.N(g) == pytest.approx((2 * 0.1 * 1e-3) ** 0.5 / 25)
-    kap = DERIVED.kappa.subs({S.L0: 1, S.L1: 2, S.mu: sp.Rational(1, 10), S.eps: sp.Rational(1, 1000),
-                              S.beta: sp.Rational(1, 2), S.rho: 1})
+    kap = KAPPA.subs(
+        {S.L0: 1, S.L1: 2, S.mu: sp.Rational(1, 10), S.eps: sp.Rational(1, 1000), S.beta: sp.Rational(1, 2), S.rho: 1}
+    )
     assert kap == sp.Rational(15 * 3 + 2, 16 * 3 + 2)
-    assert PAPER.rates[2].subs({S.gamma: sp.Rational(1, 10), S.mu: 1, S.t: 2}) == sp.Rational(19, 20) ** 2
+    assert THEOREM1_PRINTED.bound[2].subs({S.gamma: sp.Rational(1, 10), S.mu: 1, S.t: 2}) == sp.Rational(19, 20) ** 2
 
 
 @pytest.mark.parametrize("p,beta,regime", [(4, "1/2", 1), (3, "1/2", 2), (3, "4/5", 3)])

@@ -2,8 +2,6 @@
 
 import json
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -12,6 +10,7 @@ from scipy import stats
 from insgd.numerics.problems import Quadratic
 from insgd.verify.cli import main
 from insgd.verify.insgd_checks import clopper_pearson, independence_check, lemma2_check, theorem2_check
+from tests.helpers import assert_one_line_error, cli
 
 
 def test_clopper_pearson_closed_forms():
@@ -70,25 +69,68 @@ def test_budget_is_respected_and_reported():
 
 
 def test_cli_check_insgd_and_lemma2(capsys):
-    assert main(["check-insgd", "--problem", "quadratic", "--param", "dim=2", "--tau1", "1", "--tau2", "1/2", "--beta", "1/2",
-                 "--eps", "0.3", "--seeds", "8", "--json"]) == 0
+    assert (
+        main(
+            [
+                "check-insgd",
+                "--problem",
+                "quadratic",
+                "--param",
+                "dim=2",
+                "--tau1",
+                "1",
+                "--tau2",
+                "1/2",
+                "--beta",
+                "1/2",
+                "--eps",
+                "0.3",
+                "--seeds",
+                "8",
+                "--json",
+            ]
+        )
+        == 0
+    )
     j = json.loads(capsys.readouterr().out)
     for k in ("T", "fraction_within_T", "fraction_ci", "T_hit_median", "looseness", "verdict", "warnings"):
         assert k in j
-    assert main(["lemma2", "--tau1", "1", "--tau2", "0.5", "--dim", "1", "--grad-norm", "3", "--trials", "2000",
-                 "--oracle", "aligned", "--json"]) == 0
+    assert (
+        main(
+            [
+                "lemma2",
+                "--tau1",
+                "1",
+                "--tau2",
+                "0.5",
+                "--dim",
+                "1",
+                "--grad-norm",
+                "3",
+                "--trials",
+                "2000",
+                "--oracle",
+                "aligned",
+                "--json",
+            ]
+        )
+        == 0
+    )
     j = json.loads(capsys.readouterr().out)
     for k in ("p_fail", "p_fail_ci", "B", "chebyshev_bound"):
         assert k in j
 
 
-@pytest.mark.parametrize("argv,word", [
-    (["lemma2", "--tau1", "-1", "--tau2", "1", "--dim", "2", "--grad-norm", "1", "--trials", "10"], "tau1"),
-    (["check-insgd", "--problem", "quadratic", "--tau1", "1", "--tau2", "1", "--beta", "0", "--eps", "0.1"], "beta"),
-])
+@pytest.mark.parametrize(
+    "argv,word",
+    [
+        (["lemma2", "--tau1", "-1", "--tau2", "1", "--dim", "2", "--grad-norm", "1", "--trials", "10"], "tau1"),
+        (["check-insgd", "--problem", "quadratic", "--tau1", "1", "--tau2", "1", "--beta", "0", "--eps", "0.1"], "beta"),
+    ],
+)
 def test_cli_errors(argv, word):
-    r = subprocess.run([sys.executable, "-m", "insgd.verify.cli", *argv], capture_output=True, text=True)
-    assert r.returncode == 2 and word in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = cli(*argv)
+    assert_one_line_error(r, word)
 
 
 class _ShiftedQuadratics:

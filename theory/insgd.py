@@ -1,4 +1,4 @@
-r"""Theorem 2 (I-NSGD) as printed, with the preconditions its proof sketch needs.
+r"""Theorem 2 (I-NSGD) and Lemma 2 as records: as printed, and as the proof gives.
 
 Parameters (Theorem 2): gamma = min{1/(4L0), 1/(4L1), 1/sqrt(T), 1/(8 L1 (3 tau2/tau1)^beta)},
 B = 2 tau1^2, B' = 16 tau1^2 (rounded up here to integers >= 1; a larger batch only helps),
@@ -15,6 +15,9 @@ Preconditions the proof sketch uses but the statement does not list:
 * Lemma 2 (||grad f_B'|| >= ||grad F||/2 - tau2/(2 tau1) with B' = 16 tau1^2) is used as a sure
   inequality; under Assumptions 3 and 4 Chebyshev gives it only with probability >= 3/4
   (variance of the batch mean <= (tau1 G + tau2)^2 / B', threshold G/2 + tau2/(2 tau1)).
+  Used at all T steps, it needs a union bound: with Pinelis' inequality (deviations bounded by tau1 G + tau2
+  surely) B' >= 8 tau1^2 log(2T/delta_fail) makes every step's event hold with probability >= 1 - delta_fail, and
+  the promise then holds with probability >= 1/2 - delta_fail (THEOREM2_DERIVED).
 """
 
 import functools
@@ -23,11 +26,15 @@ from dataclasses import dataclass, field
 import mpmath
 import sympy as sp
 
+from insgd.theory import assumptions as A
 from insgd.theory import symbols as S
 from insgd.theory.numbers import InputError, in_closed, json_number, positive
+from insgd.theory.records import Case, Condition, Theorem, differences
 
-L0, L1, beta, eps, tau1, tau2, Delta0 = S.L0, S.L1, S.beta, S.eps, S.tau1, S.tau2, S.Delta0
+L0, L1, alpha, beta, eps, tau1, tau2, Delta0 = S.L0, S.L1, S.alpha, S.beta, S.eps, S.tau1, S.tau2, S.Delta0
 Tsym = sp.Symbol("T", positive=True)
+fail = sp.Symbol("delta_fail", positive=True)  # the failure probability allowed to Lemma 2 over all T steps
+G = sp.Symbol("G", positive=True)  # ||grad F(w)||
 
 DELTA = tau2 / tau1
 LAMBDA = Delta0 + (L0 + L1) * (1 + tau2**2 / tau1**2) ** 2 / 2
@@ -44,11 +51,104 @@ GAMMA = sp.Min(1 / (4 * L0), 1 / (4 * L1), 1 / sp.sqrt(Tsym), 1 / (8 * L1 * (3 *
 B_EXPR = 2 * tau1**2
 B_PRIME_EXPR = 16 * tau1**2
 SAMPLES = Tsym * (S.B + S.B_prime)
-PRECONDITIONS = (
-    "alpha <= beta (proof step (ii))",
-    "beta > 0 (h_t uses (4 L1 gamma)^(1/beta))",
-    "Lemma 2 holds surely (it holds with probability >= 3/4 by Chebyshev)",
+
+# Lemma 2's failure probability at one step with batch B' (the event ||grad f_B'|| < G/2 - tau2/(2 tau1)):
+# Chebyshev: the batch mean's deviation has second moment <= (tau1 G + tau2)^2 / B' and the event needs a deviation
+# > (tau1 G + tau2)/(2 tau1), so P <= 4 tau1^2 / B'. Pinelis (1994, Theorem 3.5; Hilbert-space Hoeffding) with
+# deviations bounded by tau1 G + tau2 (Assumption 4, almost surely): P <= 2 exp(-B' / (8 tau1^2)).
+LEMMA2_CHEBYSHEV = 4 * tau1**2 / S.B_prime
+LEMMA2_PINELIS = 2 * sp.exp(-S.B_prime / (8 * tau1**2))
+# B' that makes Lemma 2 hold at all T steps with probability >= 1 - fail (Pinelis and a union bound)
+B_PRIME_UNION = 8 * tau1**2 * sp.log(2 * Tsym / fail)
+
+LEMMA2_PRINTED = Theorem(
+    key="lemma2.printed",
+    name="Lemma 2, as printed",
+    source="I-NSGD paper, Section 3.3, Lemma 2, eq. (15)",
+    reading="printed",
+    assumptions=(A.UNBIASED, A.NOISE),
+    algorithm="minibatch gradient",
+    step_size=sp.Integer(0),
+    parameters={"B'": B_PRIME_EXPR},
+    promise="||grad f_B'(w)|| >= ||grad F(w)||/2 - tau2/(2 tau1) for all w",
+    probability=sp.Integer(1),
+    statement="Let Assumptions 3 and 4 hold. With batch size B = 16 tau1^2, for all w: "
+    "||grad f_xi_B(w)|| >= ||grad F(w)||/2 - tau2/(2 tau1)  (15).",
 )
+LEMMA2_DERIVED = Theorem(
+    key="lemma2.derived",
+    name="Lemma 2, as its proof gives",
+    source="I-NSGD paper, Lemma 2 (15), with Chebyshev's inequality; Pinelis (1994), Theorem 3.5",
+    reading="derived",
+    assumptions=(A.UNBIASED, A.NOISE),
+    algorithm="minibatch gradient",
+    step_size=sp.Integer(0),
+    parameters={"B'": B_PRIME_EXPR},
+    promise="||grad f_B'(w)|| >= ||grad F(w)||/2 - tau2/(2 tau1) at a given w",
+    probability=1 - sp.Min(LEMMA2_CHEBYSHEV, LEMMA2_PINELIS).subs(S.B_prime, B_PRIME_EXPR),
+    statement="At each w the inequality is a random event of probability >= 1 - min(4 tau1^2/B', 2 exp(-B'/(8 tau1^2))) "
+    "(= 3/4 at B' = 16 tau1^2); it is not sure: the batch mean can fall short with positive probability.",
+)
+
+THEOREM2_PRINTED = Theorem(
+    key="theorem2.printed",
+    name="Theorem 2 (I-NSGD), as printed",
+    source="I-NSGD paper, Section 3.3, Theorem 2, eq. (16); I-NSGD eq. (13)",
+    reading="printed",
+    assumptions=(A.SMOOTH_LITERAL, A.UNBIASED, A.NOISE),
+    algorithm="insgd",
+    step_size=GAMMA,
+    conditions=(Condition("0 <= beta <= 1", sp.And(sp.Le(0, beta), sp.Le(beta, 1)), "Algorithm (eq. 13)"),),
+    cases={0: (Case(sp.true, T_BOUND, ">="),)},
+    promise="min_{t <= T} ||grad F(w_t)|| <= eps",
+    probability=sp.Rational(1, 2),
+    parameters={"B": B_EXPR, "B'": B_PRIME_EXPR, "delta": DELTA, "Lambda": LAMBDA},
+    statement="Let Assumptions 1, 3 and 4 hold; gamma = min{1/(4L0), 1/(4L1), 1/sqrt(T), 1/(8 L1 (3 tau2/tau1)^beta)}, "
+    "B = 2 tau1^2, B' = 16 tau1^2, delta = tau2/tau1. With probability at least 1/2, "
+    "min_{t<=T} ||grad F(w_t)|| <= eps if T >= Lambda max{256 Lambda/eps^4, 640 L1/eps^(2-beta), "
+    "(64(L0+L1) + 128 L1 (3 tau2/tau1)^beta)/eps^2}  (16).",
+)
+THEOREM2_DERIVED = Theorem(
+    key="theorem2.derived",
+    name="Theorem 2 (I-NSGD), as its proof gives",
+    source="I-NSGD paper, Theorem 2 and its proof outline (17), with Lemma 2 as the random event it is",
+    reading="derived",
+    assumptions=(A.SMOOTH_LITERAL, A.UNBIASED, A.NOISE),
+    algorithm="insgd",
+    step_size=GAMMA,
+    conditions=(
+        Condition("0 <= beta <= 1", sp.And(sp.Le(0, beta), sp.Le(beta, 1)), "Algorithm (eq. 13)"),
+        Condition(
+            "alpha <= beta",
+            sp.Le(alpha, beta),
+            "proof step (ii): gamma L1 ||grad F||^alpha / h_t^beta <= ||grad F||^(alpha-beta)/4",
+        ),
+        Condition("beta > 0", sp.Gt(beta, 0), "h_t uses (4 L1 gamma)^(1/beta)"),
+        Condition("Lemma 2's event at every step t <= T", where="proof step (ii), through h_t"),
+    ),
+    cases={0: (Case(sp.true, T_BOUND, ">="),)},
+    promise="min_{t <= T} ||grad F(w_t)|| <= eps",
+    probability=sp.Rational(1, 2) - fail,
+    parameters={"B": B_EXPR, "B'": sp.Max(B_PRIME_EXPR, B_PRIME_UNION), "delta": DELTA, "Lambda": LAMBDA},
+    statement="As printed, but the proof uses Lemma 2 at every step: with B' = 16 tau1^2 each step's event fails "
+    "with probability up to 1/4 (Chebyshev), and nothing bounds the chance that one of T steps fails. "
+    "With B' >= 8 tau1^2 log(2T/delta_fail) (Pinelis and a union bound) the promise holds with probability "
+    ">= 1/2 - delta_fail.",
+    notes=("delta_fail is a free parameter (default 1/4 in predictions)",),
+)
+
+TERM_NAMES = ("256 Lambda/eps^4", "640 L1/eps^(2-beta)", "(64(L0+L1) + 128 L1 (3 tau2/tau1)^beta)/eps^2")
+FAIL_DEFAULT = sp.Rational(1, 4)  # Lemma 2's failure probability allowed over all T steps, in predictions
+PRECONDITIONS = tuple(c.text for c in THEOREM2_DERIVED.conditions if c not in THEOREM2_PRINTED.conditions)
+
+
+@functools.cache
+def T_order():
+    """(exponent, log factor) of Theorem 2's T(eps) in 1/eps, computed from (16): Lambda is free of eps and each term
+    is c_i / eps^k_i with k_i = -eps d/d eps log(term_i) free of eps (TERM_DEGREES), so T = Theta(eps^-max k_i)."""
+    assert not LAMBDA.has(eps)
+    b = sp.Symbol("b", positive=True)  # beta > 0 for I-NSGD
+    return sp.Max(*(k.subs(beta, b) for k in TERM_DEGREES)).subs(b, beta), False
 
 
 def _floats(vals, digits=60):
@@ -71,8 +171,10 @@ class Theorem2Prediction:
     delta: sp.Expr
     Lambda: sp.Expr
     terms: tuple
-    dominant_term: int
+    dominant_term: str
     samples: object
+    B_prime_derived: int = 0
+    probability_derived: object = None
     warnings: list = field(default_factory=list)
 
     def to_json(self) -> dict:
@@ -87,8 +189,13 @@ class Theorem2Prediction:
             "Lambda": json_number(self.Lambda),
             "terms": [json_number(x) for x in self.terms],
             "dominant_term": self.dominant_term,
+            "term_names": list(TERM_NAMES),
             "samples": json_number(self.samples),
             "preconditions": list(PRECONDITIONS),
+            "differences_derived": differences(THEOREM2_PRINTED, THEOREM2_DERIVED),
+            "B_prime_derived": self.B_prime_derived,
+            "probability_printed": json_number(THEOREM2_PRINTED.probability),
+            "probability_derived": json_number(self.probability_derived),
             "warnings": self.warnings,
         }
 
@@ -97,8 +204,14 @@ def _values(L0_v, L1_v, tau1_v, tau2_v, beta_v, delta0_v, alpha_v):
     b = in_closed("beta", beta_v, 0, 1)
     if b == 0:
         raise InputError("beta must satisfy 0 < beta <= 1 for I-NSGD (h_t uses 1/beta), got 0")
-    vals = {L0: positive("L0", L0_v), L1: positive("L1", L1_v), tau1: positive("tau1", tau1_v),
-            tau2: positive("tau2", tau2_v), beta: b, Delta0: positive("delta0", delta0_v)}
+    vals = {
+        L0: positive("L0", L0_v),
+        L1: positive("L1", L1_v),
+        tau1: positive("tau1", tau1_v),
+        tau2: positive("tau2", tau2_v),
+        beta: b,
+        Delta0: positive("delta0", delta0_v),
+    }
     a = in_closed("alpha", alpha_v, 0, 1) if alpha_v is not None else None
     return vals, a
 
@@ -124,17 +237,48 @@ def predict_insgd(L0_v, L1_v, tau1_v, tau2_v, beta_v, delta0_v, eps_v, alpha_v=N
         gam = _mp(GAMMA.subs({**fv, Tsym: sp.Float(mpmath.nstr(T, dps), dps)}), dps)
         samples = T * (B_ + Bp)
         samples = int(samples) if samples < mpmath.mpf(2) ** 63 else samples
+        Bp_derived = max(
+            Bp,
+            int(
+                mpmath.ceil(
+                    _mp(B_PRIME_UNION.subs({tau1: vals[tau1], fail: FAIL_DEFAULT, Tsym: 1}), dps)
+                    + 8 * _mp(vals[tau1], dps) ** 2 * mpmath.log(T)
+                )
+            ),
+        )
     warnings = []
     if a is None:
         warnings.append("alpha not given: the proof's precondition alpha <= beta is not checked")
     elif a > vals[beta]:
         warnings.append(f"precondition violated: the proof needs alpha <= beta, got alpha = {a} > beta = {vals[beta]}")
-    warnings.append("Lemma 2 is used as a sure inequality; it holds with probability >= 3/4 (Chebyshev)")
+    warnings.append(
+        f"Lemma 2 is used as a sure inequality; at B' = {Bp} it fails at each step with probability up to "
+        f"{float(min(LEMMA2_CHEBYSHEV.subs({S.B_prime: Bp, tau1: vals[tau1]}), 1)):.3g} (Chebyshev); the derived "
+        f"reading needs B' = {Bp_derived} for probability {THEOREM2_DERIVED.probability.subs(fail, FAIL_DEFAULT)}"
+    )
     return Theorem2Prediction(
-        inputs={"L0": vals[L0], "L1": vals[L1], "tau1": vals[tau1], "tau2": vals[tau2], "beta": vals[beta],
-                "delta0": vals[Delta0], "eps": e, "alpha": a},
-        T=T_int, gamma=gam, B=B_, B_prime=Bp, delta=DELTA.subs(vals), Lambda=lam, terms=terms,
-        dominant_term=k + 1, samples=samples, warnings=warnings,
+        inputs={
+            "L0": vals[L0],
+            "L1": vals[L1],
+            "tau1": vals[tau1],
+            "tau2": vals[tau2],
+            "beta": vals[beta],
+            "delta0": vals[Delta0],
+            "eps": e,
+            "alpha": a,
+        },
+        T=T_int,
+        gamma=gam,
+        B=B_,
+        B_prime=Bp,
+        delta=DELTA.subs(vals),
+        Lambda=lam,
+        terms=terms,
+        dominant_term=TERM_NAMES[k],
+        samples=samples,
+        B_prime_derived=Bp_derived,
+        probability_derived=THEOREM2_DERIVED.probability.subs(fail, FAIL_DEFAULT),
+        warnings=warnings,
     )
 
 

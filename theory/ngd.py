@@ -34,103 +34,154 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from insgd.theory import assumptions as A
 from insgd.theory import symbols as S
 from insgd.theory.admissibility import HYPOTHESES, admissible_forms
 from insgd.theory.asymptotics import order_in_inverse_eps
 from insgd.theory.numbers import InputError, ceil_int_or_mpf, exact, in_closed, json_number, positive
+from insgd.theory.records import Case, Condition, Theorem, differences
 
 L0, L1, alpha, beta, rho, mu, eps, t, Delta0, gamma = (
-    S.L0, S.L1, S.alpha, S.beta, S.rho, S.mu, S.eps, S.t, S.Delta0, S.gamma,
+    S.L0,
+    S.L1,
+    S.alpha,
+    S.beta,
+    S.rho,
+    S.mu,
+    S.eps,
+    S.t,
+    S.Delta0,
+    S.gamma,
 )
 T0 = sp.Symbol("T_0", positive=True)
 DIGITS = 50
 Delta_T0 = sp.Symbol("Delta_{T_0}", positive=True)
+q_, a_ = sp.Symbol("q", positive=True), sp.Symbol("a", positive=True)  # the recursion's exponent and coefficient
 
 GAMMA = (2 * mu * eps) ** (beta / rho) / (8 * (L0 + L1) + 1)
 Q = (2 - beta) / rho
+THETA = (L0 + L1) * sp.Max(1, (2 * mu * eps) ** (beta / rho)) / (8 * (L0 + L1) + 1)
+KAPPA = 1 - THETA / 2
+C = KAPPA * (2 * mu) ** Q
 REGIMES = {
     1: ("sublinear", sp.Lt(rho, 2 - beta)),
     2: ("linear", sp.Eq(rho, 2 - beta)),
     3: ("rho > 2 - beta", sp.Gt(rho, 2 - beta)),
 }
 
-
-@dataclass(frozen=True)
-class PaperTheorem1:
-    """Theorem 1 exactly as printed (Section 2). Rates and T are the contents of O(.) / Omega(.)."""
-
-    step_size = GAMMA  # (named so that `gamma` below stays the symbol)
-    conditions = ("alpha <= beta <= 1", "regime 2: choose eps such that gamma < 2/mu")
-    rates = {
+THEOREM1_PRINTED = Theorem(
+    key="theorem1.printed",
+    name="Theorem 1 (NGD), as printed",
+    source="I-NSGD paper, Section 2, Theorem 1; NGD eq. (4), rates eqs. (6)-(8)",
+    reading="printed",
+    assumptions=(A.SMOOTH_LITERAL, A.PL),
+    algorithm="ngd",
+    step_size=GAMMA,
+    conditions=(
+        Condition("alpha <= beta", sp.Le(alpha, beta), "statement"),
+        Condition("beta <= 1", sp.Le(beta, 1), "statement"),
+        Condition(
+            "regime 2: choose eps such that gamma < 2/mu",
+            sp.Or(sp.Ne(rho, 2 - beta), sp.Lt(GAMMA, 2 / mu)),
+            "statement, second bullet",
+        ),
+    ),
+    regimes=REGIMES,
+    bound={
         1: (rho / ((2 - beta - rho) * gamma * t)) ** (rho / (2 - rho - beta)),  # eq. (6)
         2: (1 - gamma * mu / 2) ** t,  # eq. (7)
         # eq. (8); the printed exponent "rho/(2-beta) t - T0" is read as (rho/(2-beta))^(t - T0).
         3: (Delta_T0 / gamma ** (rho / (rho + beta - 2))) ** ((rho / (2 - beta)) ** (t - T0)),
-    }
-    T = {
+    },
+    bound_kind="O",
+    cases={
         1: (
-            (sp.And(2 - 2 * beta < rho, rho < 2 - beta), (1 / eps) ** (beta / rho), "O"),
-            (sp.And(0 < rho, rho <= 2 - 2 * beta), (1 / eps) ** ((2 - rho - beta) / rho), "O"),
+            Case(sp.And(2 - 2 * beta < rho, rho < 2 - beta), (1 / eps) ** (beta / rho), "O"),
+            Case(sp.And(0 < rho, rho <= 2 - 2 * beta), (1 / eps) ** ((2 - rho - beta) / rho), "O"),
         ),
-        2: ((sp.true, (1 / eps) ** (beta / rho) * sp.log(1 / eps), "O"),),
-        3: ((sp.true, sp.log((1 / eps) ** (beta / (rho + beta - 2))), "Omega"),),
-    }
-    rate_shape = {1: "sublinear", 2: "linear", 3: "superlinear after T0"}
+        2: (Case(sp.true, (1 / eps) ** (beta / rho) * sp.log(1 / eps), "O"),),
+        3: (Case(sp.true, sp.log((1 / eps) ** (beta / (rho + beta - 2))), "Omega"),),
+    },
+    promise="Delta_t <= eps once t >= T (regime 3: T iterations after some T0)",
+    statement="Let Assumptions 1 and 2 hold, gamma = (2 mu eps)^(beta/rho)/(8(L0+L1)+1), alpha <= beta <= 1. "
+    "rho < 2-beta: Delta_t = O((rho/((2-beta-rho) gamma t))^(rho/(2-rho-beta))) (6); rho = 2-beta: "
+    "Delta_t = O((1 - gamma mu/2)^t) (7); rho > 2-beta: superlinear after T0 (8).",
+)
+
+THEOREM1_DERIVED = Theorem(
+    key="theorem1.derived",
+    name="Theorem 1 (NGD), as its proof gives",
+    source="I-NSGD paper, Section 2, Theorem 1, re-derived from Lemma 1 and eq. (5) (insgd.theory.ngd docstring)",
+    reading="derived",
+    assumptions=(A.SMOOTH_LITERAL, A.PL),
+    algorithm="ngd",
+    step_size=GAMMA,
+    conditions=(
+        Condition("alpha <= beta", sp.Le(alpha, beta), "bounds L1 G^(alpha-beta) for G >= 1"),
+        Condition("beta <= 1", sp.Le(beta, 1), "statement"),
+        Condition("theta < 2 (automatic when 2 mu eps <= 1)", sp.Lt(THETA, 2), "kappa = 1 - theta/2 > 0"),
+        Condition(
+            "Lemma 1 along each step (eq. 2 literal; segment/Hessian forms need the max over the step)", where="descent step"
+        ),
+        Condition("Assumptions 1 and 2 hold on a region containing the iterates", where="every step"),
+        Condition("the bounds hold up to the first t with Delta_t <= eps", where="PL used with Delta_t > eps"),
+    ),
+    regimes=REGIMES,
+    bound={
+        1: (Delta0 ** (1 - q_) + (q_ - 1) * a_ * t) ** (-1 / (q_ - 1)),
+        2: (1 - a_) ** t * Delta0,
+        3: sp.Max(0, Delta0 ** (1 - q_) - (1 - q_) * a_ * t) ** (1 / (1 - q_)),
+    },
+    cases={
+        1: (Case(sp.true, (eps ** (1 - q_) - Delta0 ** (1 - q_)) / ((q_ - 1) * a_), "exact"),),
+        2: (Case(sp.true, sp.log(Delta0 / eps) / -sp.log(1 - a_), "exact"),),
+        3: (Case(sp.true, (Delta0 ** (1 - q_) - eps ** (1 - q_)) / ((1 - q_) * a_), "exact"),),
+    },
+    promise="Delta_t <= bound(t) for every t up to the first t with Delta_t <= eps; T(eps) = ceil(T)",
+    parameters={"q": Q, "a": C * GAMMA, "c": C, "kappa": KAPPA, "theta": THETA},
+    statement="Delta_{t+1} <= Delta_t - a Delta_t^q with q = (2-beta)/rho, a = kappa (2 mu)^q gamma, solved per regime.",
+)
 
 
-@dataclass(frozen=True)
-class DerivedTheorem1:
-    """Theorem 1 re-derived from Lemma 1 and Assumption 2 (see the module docstring)."""
-
-    theta = (L0 + L1) * sp.Max(1, (2 * mu * eps) ** (beta / rho)) / (8 * (L0 + L1) + 1)
-    q = Q
-    conditions = (
-        "alpha <= beta (bounds L1 G^(alpha-beta) for G >= 1)",
-        "Lemma 1 along each step (eq. 2 literal; segment/Hessian forms need the max over the step)",
-        "Assumptions 1 and 2 hold on a region containing the iterates",
-        "theta < 2 (automatic when 2 mu eps <= 1)",
-        "bounds hold up to the first t with Delta_t <= eps",
-    )
-
-    @property
-    def kappa(self):
-        return 1 - self.theta / 2
-
-    @property
-    def c(self):
-        return self.kappa * (2 * mu) ** Q
-
-    def recursion(self, D, Dnext):
-        return sp.Le(Dnext, D - self.c * GAMMA * D**Q)
-
-    def bound(self, regime: int, q=None, a=None):
-        """Delta_t <= bound(t) in the given regime (q, a default to the symbolic q and c gamma)."""
-        q = Q if q is None else q
-        a = self.c * GAMMA if a is None else a
-        if regime == 1:
-            return (Delta0 ** (1 - q) + (q - 1) * a * t) ** (-1 / (q - 1))
-        if regime == 2:
-            return (1 - a) ** t * Delta0
-        return sp.Max(0, Delta0 ** (1 - q) - (1 - q) * a * t) ** (1 / (1 - q))
-
-    def T(self, regime: int, q=None, a=None):
-        """Real t at which bound(t) = eps (T(eps) is its ceiling; 0 if Delta0 <= eps)."""
-        q = Q if q is None else q
-        a = self.c * GAMMA if a is None else a
-        if regime == 1:
-            return (eps ** (1 - q) - Delta0 ** (1 - q)) / ((q - 1) * a)
-        if regime == 2:
-            return sp.log(Delta0 / eps) / -sp.log(1 - a)
-        return (Delta0 ** (1 - q) - eps ** (1 - q)) / ((1 - q) * a)
+def derived_bound(regime: int, q=None, a=None):
+    """Delta_t <= derived_bound(t) in the given regime (q, a default to the symbolic q and c gamma)."""
+    return THEOREM1_DERIVED.bound[regime].subs({q_: Q if q is None else q, a_: C * GAMMA if a is None else a})
 
 
-PAPER = PaperTheorem1()
-DERIVED = DerivedTheorem1()
+def derived_T(regime: int, q=None, a=None):
+    """Real t at which derived_bound(t) = eps (T(eps) is its ceiling; 0 if Delta0 <= eps)."""
+    return THEOREM1_DERIVED.cases[regime][0].T.subs({q_: Q if q is None else q, a_: C * GAMMA if a is None else a})
 
 
 def regime_of(beta_v, rho_v) -> int:
-    d = exact(rho_v) - (2 - exact(beta_v))
-    return 1 if d < 0 else (2 if d == 0 else 3)
+    """Theorem 1's regime at (beta, rho), decided exactly from the record's regime relations."""
+    return THEOREM1_DERIVED.regime({beta: exact(beta_v), rho: exact(rho_v)})
+
+
+@functools.cache
+def gamma_order():
+    """The exponent e of 1/gamma = Theta(eps^-e), computed from the step-size rule (beta/rho)."""
+    b = sp.Symbol("b", positive=True)
+    e, _ = order_in_inverse_eps((1 / GAMMA).subs(beta, b))
+    return e.subs(b, beta)
+
+
+def explain_orders(printed, derived, gamma_exp) -> str:
+    """Why the printed and derived T(eps) differ, computed from their orders: '' when they agree."""
+    (e_pap, log_pap, kind, expr), (e_der, log_der) = printed, derived
+    der = f"T = O(eps^-{e_der}{' log(1/eps)' if log_der else ''})"
+    if e_pap is None:
+        return f"printed: T = {kind}({sp.sstr(expr)}) iterations after an unspecified T0, no O(eps^-e) bound; derived: {der}"
+    if sp.simplify(e_pap - e_der) == 0 and log_pap == log_der:
+        return ""
+    pap = f"T = O(eps^-{e_pap}{' log(1/eps)' if log_pap else ''})"
+    diff = sp.simplify(e_der - e_pap)
+    why = f"printed: {pap}; derived: {der}; the exponents differ by {diff}"
+    if diff != 0 and sp.simplify(diff - gamma_exp) == 0:
+        why += f", which is the eps-exponent of 1/gamma ({gamma_exp}): the printed T does not count gamma's dependence on eps"
+    elif log_pap != log_der:
+        why += "; the log factors differ"
+    return why
 
 
 def _small_eps(expr):
@@ -151,10 +202,10 @@ def symbolic_orders() -> dict:
     A = sp.Symbol("A", positive=True)  # the eps-free factor of a = c gamma = A eps^(beta/rho)
     out = {}
     for k, qk, back in ((1, 1 + s, Q - 1), (2, sp.Integer(1), 0), (3, 1 - s, 1 - Q)):
-        a = _small_eps(DERIVED.kappa * (2 * mu) ** qk * GAMMA).subs(beta, b)
+        a = _small_eps(KAPPA * (2 * mu) ** qk * GAMMA).subs(beta, b)
         A_k = sp.powsimp(sp.expand_power_base(a * eps ** (-b / rho), force=True), force=True)
         assert not A_k.has(eps), A_k
-        e, log = order_in_inverse_eps(DERIVED.T(k, q=qk, a=A * eps ** (b / rho)))
+        e, log = order_in_inverse_eps(derived_T(k, q=qk, a=A * eps ** (b / rho)))
         out[k] = (sp.simplify(e.subs(s, back).subs(b, beta)), log)
     return out
 
@@ -163,14 +214,15 @@ def symbolic_orders() -> dict:
 def paper_orders() -> dict:
     """Exponent and log factor of each printed T = O(.) of Theorem 1, as functions of (beta, rho).
 
-    Keys (regime, case) follow PAPER.T; regime 3 has no O(eps^-e) statement (None). Computed once by
-    SymPy limits with the same reparametrization as `symbolic_orders`.
+    Keys (regime, case) follow THEOREM1_PRINTED.cases; regime 3 has no O(eps^-e) statement (None). Computed once
+    by SymPy limits with the same reparametrization as `symbolic_orders`.
     """
     s = sp.Symbol("s", positive=True)
     b = sp.Symbol("b", positive=True)
     out = {}
-    for k, cases in PAPER.T.items():
-        for i, (_, expr, kind) in enumerate(cases):
+    for k, cases in THEOREM1_PRINTED.cases.items():
+        for i, case in enumerate(cases):
+            expr, kind = case.T, case.kind
             if kind != "O":
                 out[(k, i)] = (None, None)
                 continue
@@ -227,7 +279,8 @@ class NGDPrediction:
             "disagreement": self.disagreement,
             "admissible": self.admissible,
             "admissibility_hypotheses": HYPOTHESES,
-            "conditions_derived": list(DERIVED.conditions),
+            "conditions_derived": [c.text for c in THEOREM1_DERIVED.conditions],
+            "differences": differences(THEOREM1_PRINTED, THEOREM1_DERIVED),
             "warnings": self.warnings,
         }
 
@@ -237,8 +290,13 @@ def predict_ngd(L0_v, L1_v, alpha_v, beta_v, rho_v, mu_v, eps_v, delta0=None) ->
     a_ = in_closed("alpha", alpha_v, 0, 1)
     b_ = in_closed("beta", beta_v, a_, 1, lo_name="alpha")
     vals = {
-        L0: positive("L0", L0_v), L1: positive("L1", L1_v), alpha: a_, beta: b_,
-        rho: positive("rho", rho_v), mu: positive("mu", mu_v), eps: positive("eps", eps_v),
+        L0: positive("L0", L0_v),
+        L1: positive("L1", L1_v),
+        alpha: a_,
+        beta: b_,
+        rho: positive("rho", rho_v),
+        mu: positive("mu", mu_v),
+        eps: positive("eps", eps_v),
     }
     d0 = positive("delta0", delta0) if delta0 is not None else None
     k = regime_of(b_, vals[rho])
@@ -248,7 +306,7 @@ def predict_ngd(L0_v, L1_v, alpha_v, beta_v, rho_v, mu_v, eps_v, delta0=None) ->
     fv = {s_: sp.Float(sp.N(v, DIGITS), DIGITS) for s_, v in vals.items()}
     gam = GAMMA.subs(fv)
     warnings = []
-    theta = DERIVED.theta.subs(fv)
+    theta = THETA.subs(fv)
     if theta >= 2:
         raise InputError(f"eps is too large for the derivation: theta = {sp.N(theta, 6)} must be < 2")
     if 2 * vals[mu] * vals[eps] > 1:
@@ -264,30 +322,22 @@ def predict_ngd(L0_v, L1_v, alpha_v, beta_v, rho_v, mu_v, eps_v, delta0=None) ->
     br = {beta: b_, rho: vals[rho]}
     e_der, log_der = symbolic_orders()[k]
     e_der = e_der.subs(br)
-    case = next(i for i, (cond, _, _) in enumerate(PAPER.T[k]) if bool(cond.subs(vals)))
-    _, expr, kind = PAPER.T[k][case]
-    paper_txt = f"T = {kind}({sp.sstr(expr.subs(br))})" + (" iterations after some T0" if k == 3 else "")
+    case, pcase = THEOREM1_PRINTED.case(k, vals)
+    expr, kind = pcase.T.subs(br), pcase.kind
+    paper_txt = f"T = {kind}({sp.sstr(expr)})" + (" iterations after some T0" if k == 3 else "")
     e_pap, log_pap = paper_orders()[(k, case)]
     e_pap = None if e_pap is None else e_pap.subs(br)
-    rate_paper = PAPER.rates[k].subs(consts).subs(gamma, gam)
-    if k == 3:
-        agrees = False
-        why = ("paper: superlinear after an unspecified T0 and T = Omega(log) iterations after T0; "
-               f"derived: finite-time descent with T = O(eps^-{e_der}) (the shrinking gamma dominates)")
-    elif sp.simplify(e_pap - e_der) == 0 and log_pap == log_der:
-        agrees, why = True, ""
-    else:
-        agrees = False
-        why = (f"paper: T = O(eps^-{e_pap}{' log' if log_pap else ''}); derived: T = "
-               f"O(eps^-{e_der}{' log' if log_der else ''}); the paper omits the eps-dependence of gamma")
+    rate_paper = THEOREM1_PRINTED.bound[k].subs(consts).subs(gamma, gam)
+    why = explain_orders((e_pap, log_pap, kind, expr), (e_der, log_der), gamma_order().subs(br))
+    agrees = why == ""
     if k == 2 and not gam < 2 / vals[mu]:
         warnings.append("regime 2: the paper's condition gamma < 2/mu fails for this eps")
 
-    a_num = (DERIVED.c * GAMMA).subs(fv)
+    a_num = (C * GAMMA).subs(fv)
     if k == 2 and a_num >= 1:
         warnings.append("regime 2: a = c*gamma >= 1, the recursion gives Delta_1 <= 0 (constants inconsistent)")
     T_val = None
-    bound = DERIVED.bound(k, q=sp.Float(q, DIGITS), a=a_num)
+    bound = derived_bound(k, q=sp.Float(q, DIGITS), a=a_num)
     if d0 is not None:
         bound = bound.subs(Delta0, sp.Float(d0, DIGITS))
         if d0 <= vals[eps]:
@@ -295,14 +345,34 @@ def predict_ngd(L0_v, L1_v, alpha_v, beta_v, rho_v, mu_v, eps_v, delta0=None) ->
         elif k == 2 and a_num >= 1:
             T_val = 1
         else:
-            T_expr = DERIVED.T(k, q=sp.Float(q, DIGITS), a=a_num)
+            T_expr = derived_T(k, q=sp.Float(q, DIGITS), a=a_num)
             T_val = ceil_int_or_mpf(T_expr.subs({Delta0: sp.Float(d0, DIGITS), eps: fv[eps]}))
     return NGDPrediction(
-        inputs={"L0": vals[L0], "L1": vals[L1], "alpha": a_, "beta": b_, "rho": vals[rho],
-                "mu": vals[mu], "eps": vals[eps], "delta0": d0},
-        regime=k, q=q, gamma=gam, kappa=DERIVED.kappa.subs(fv), c=DERIVED.c.subs(fv),
-        T_exponent_paper=e_pap, T_log_factor_paper=log_pap, T_paper_statement=paper_txt,
-        T_exponent_derived=e_der, T_log_factor_derived=log_der, T_derived=T_val,
-        bound_derived=bound, rate_paper=rate_paper, paper_agrees=agrees, disagreement=why,
-        admissible=admissible_forms(a_, vals[rho]), warnings=warnings,
+        inputs={
+            "L0": vals[L0],
+            "L1": vals[L1],
+            "alpha": a_,
+            "beta": b_,
+            "rho": vals[rho],
+            "mu": vals[mu],
+            "eps": vals[eps],
+            "delta0": d0,
+        },
+        regime=k,
+        q=q,
+        gamma=gam,
+        kappa=KAPPA.subs(fv),
+        c=C.subs(fv),
+        T_exponent_paper=e_pap,
+        T_log_factor_paper=log_pap,
+        T_paper_statement=paper_txt,
+        T_exponent_derived=e_der,
+        T_log_factor_derived=log_der,
+        T_derived=T_val,
+        bound_derived=bound,
+        rate_paper=rate_paper,
+        paper_agrees=agrees,
+        disagreement=why,
+        admissible=admissible_forms(a_, vals[rho]),
+        warnings=warnings,
     )

@@ -6,11 +6,21 @@ Parsing itself (and JSON of huge numbers) lives in the dependency-free `insgd.co
 import mpmath
 import sympy as sp
 
-from insgd.core import InputError, json_number, magnitude_ok, parse_fraction, parse_float, show
+from insgd.core import InputError, json_number, magnitude_ok, parse_float, parse_fraction, show
 
 __all__ = [
-    "InputError", "ceil_int_or_mpf", "exact", "in_closed", "json_number", "magnitude_ok", "parse_float",
-    "parse_number", "positive", "require", "show", "to_mpf",
+    "InputError",
+    "ceil_int_or_mpf",
+    "exact",
+    "in_closed",
+    "json_number",
+    "magnitude_ok",
+    "parse_float",
+    "parse_number",
+    "positive",
+    "require",
+    "show",
+    "to_mpf",
 ]
 
 

@@ -31,9 +31,4 @@ dist = sp.Symbol("r", nonnegative=True)  # ||w - w'||
 hess = sp.Symbol("H", nonnegative=True)  # ||Hess f(w)|| (operator norm)
 gap = sp.Symbol("Delta", nonnegative=True)  # f(w) - f*
 noise = sp.Symbol("e_xi", nonnegative=True)  # ||grad f_xi(w) - grad F(w)||
-
-TABLE = {
-    s.name: s
-    for s in (L0, L1, alpha, beta, rho, mu, gamma, eps, t, Delta0, tau1, tau2, delta, B, B_prime)
-}
-"""Theorem constants by printed name (for display and parsing; substitution still uses the objects)."""
+bias = sp.Symbol("b_xi", nonnegative=True)  # ||E_xi[grad f_xi(w)] - grad F(w)||

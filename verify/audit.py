@@ -35,6 +35,7 @@ import sympy as sp
 from mpmath import iv
 from scipy import optimize
 
+from insgd.theory import assumptions as A
 from insgd.theory.numbers import InputError, parse_number
 from insgd.verify.intervals import INF, Unsupported, box, hi_of, iabs, ieval, ipow, lo_of, point
 from insgd.verify.safe_expr import parse_expr
@@ -766,6 +767,16 @@ def _tail_u(a, kind, c, side):
     return L0 * U**k + L1 * sp.Abs(P1) ** al * U ** (k - (n - 1) * al) - sp.Abs(P2) * U ** (k - (n - 2))
 
 
+def pl_residual(audit, rho, mu):
+    """Assumption 2's residual for this f (>= 0 where it holds), from the one definition in theory.assumptions."""
+    return A.PL.residual(rho=rho, mu=mu, grad=sp.Abs(audit.df), gap=audit.f - audit.fstar)
+
+
+def hessian_residual(audit, L0, L1, alpha):
+    """Assumption 1's Hessian-form residual for this f (>= 0 where it holds)."""
+    return A.SMOOTH_HESSIAN.residual(L0=L0, L1=L1, alpha=alpha, hess=sp.Abs(audit.d2f), grad=sp.Abs(audit.df))
+
+
 def exact_polynomial_pl(audit, rho, mu):
     """PL on all of R for a polynomial f with rational coefficients and f*, an even integer rho and a rational mu:
     E = f'^rho/(2 mu) - (f - f*) is a polynomial with rational coefficients, and E >= 0 on R is settled exactly by
@@ -780,7 +791,7 @@ def exact_polynomial_pl(audit, rho, mu):
         and mu.is_Rational
     ):
         return None
-    E = sp.Poly(sp.expand(audit.df**rho / (2 * mu) - (audit.f - audit.fstar)), W)
+    E = sp.Poly(sp.expand(A.PL.residual(rho=rho, mu=mu, grad=audit.df, gap=audit.f - audit.fstar)), W)  # rho even
     if E.is_zero:
         return True, None
     roots = sorted(set(E.real_roots()), key=lambda r: float(sp.N(r, 30)))
@@ -816,13 +827,10 @@ def violation_at(audit, kind, c, x):
             fs = audit.fstar_upper
             if fs is None:
                 return None
-            lhs = ieval(audit.f, {W: X}) - point(fs) if fs.is_Rational else ieval(audit.f - fs, {W: X})
-            rhs = ieval(sp.Abs(audit.df) ** c["rho"] / (2 * c["mu"]), {W: X})
+            residual = A.PL.residual(rho=c["rho"], mu=c["mu"], grad=sp.Abs(audit.df), gap=audit.f - fs)
         else:
-            lhs = ieval(sp.Abs(audit.d2f), {W: X})
-            rhs = ieval(c["L0"] + c["L1"] * sp.Abs(audit.df) ** c["alpha"], {W: X})
-        v = lhs - rhs
-        return v.a
+            residual = hessian_residual(audit, c["L0"], c["L1"], c["alpha"])
+        return -ieval(residual, {W: X}).b
     except (Unsupported, ZeroDivisionError, ValueError, OverflowError, TypeError):
         return None
     finally:
@@ -848,15 +856,16 @@ def refute(audit, kind, c, region):
     with np.errstate(all="ignore"):
         if kind == "pl":
             fs = float(sp.N(audit.fstar_upper, 30))
-            rho, mu = float(c["rho"]), float(c["mu"])
+            rho, mu, pl = float(c["rho"]), float(c["mu"]), A.PL.numeric()
 
             def v(x):
-                return (f(x) - fs) - np.abs(df(x)) ** rho / (2 * mu)
+                return -pl(rho=rho, mu=mu, grad=np.abs(df(x)), gap=f(x) - fs)
         else:
             L0, L1, al = (float(c[k]) for k in ("L0", "L1", "alpha"))
+            hs = A.SMOOTH_HESSIAN.numeric()
 
             def v(x):
-                return np.abs(d2f(x)) - (L0 + L1 * np.abs(df(x)) ** al)
+                return -hs(L0=L0, L1=L1, alpha=al, hess=np.abs(d2f(x)), grad=np.abs(df(x)))
 
         vals = v(xs)
         vals = np.where(np.isfinite(vals), vals, -np.inf)
@@ -991,10 +1000,10 @@ def _check(audit, claim, region, deadline):
         if not audit.fstar_certified:
             claim.evidence = f"no violation found; no certificate because {audit.fstar_how}"
             return
-        E = sp.Abs(audit.df) ** c["rho"] / (2 * c["mu"]) - (audit.f - audit.fstar)
+        E = pl_residual(audit, c["rho"], c["mu"])
         ok, how = audit.certify_nonneg(E, *region, audit.argmin, deadline, kind="pl", pl=(c["rho"], c["mu"]))
     elif claim.form == "hessian" or (claim.form == "segment" and region[0] is sp.S.NegativeInfinity and region[1] is sp.oo):
-        E = c["L0"] + c["L1"] * sp.Abs(audit.df) ** c["alpha"] - sp.Abs(audit.d2f)
+        E = hessian_residual(audit, c["L0"], c["L1"], c["alpha"])
         ok, how = audit.certify_nonneg(E, *region, [], deadline, consts=(c["L0"], c["L1"], c["alpha"]))
         if ok and claim.form == "segment":
             how = (
@@ -1177,7 +1186,7 @@ def best_mu(audit, rho, region, time_s=20.0):
             for m in _candidates(float(upper), -1):
                 if m <= 0 or m > upper:
                     continue
-                E = sp.Abs(audit.df) ** rho / (2 * m) - (audit.f - audit.fstar)
+                E = pl_residual(audit, rho, m)
                 if audit.certify_nonneg(E, *region, audit.argmin, deadline, kind="pl", pl=(rho, m))[0]:
                     valid = m
                     break
@@ -1229,7 +1238,7 @@ def smallest_L0(audit, L1, alpha, region, time_s=20.0):
             for L0 in _candidates(max(float(lower), 1e-12), 1):
                 if L0 < lower:
                     continue
-                E = L0 + L1 * sp.Abs(audit.df) ** alpha - sp.Abs(audit.d2f)
+                E = hessian_residual(audit, L0, L1, alpha)
                 if audit.certify_nonneg(E, *region, [], deadline, consts=(L0, L1, alpha))[0]:
                     valid = L0
                     break
@@ -1394,7 +1403,7 @@ def _audit_numeric(problem, box, pl, sm, seed=0):
         cl = Claim("pl", None, {"rho": rho, "mu": mu}, region)
         cl.evidence = "no violation found by search; several variables: no certificate (refutation only)"
         with np.errstate(all="ignore"):
-            v = (vals - fstar_upper) - gnorm ** float(rho) / (2 * float(mu))
+            v = -A.PL.numeric()(rho=float(rho), mu=float(mu), grad=gnorm, gap=vals - fstar_upper)
         v = np.where(np.isfinite(v), v, -np.inf)
         for i in np.argsort(v)[::-1][:5]:
             if v[i] <= 0:
@@ -1470,13 +1479,10 @@ def smoothness_scatter(problem, optimizer="gd", gamma=1e-3, iters=2000, seed=0, 
 
 
 def plot_scatter(sc, path, title=""):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from insgd.verify.figures import figure, save
 
     p = np.array(sc["points"])
-    fig, ax = plt.subplots(figsize=(5, 4))
+    fig, ax = figure(width=5, height=4)
     if len(p):
         ax.loglog(p[:, 0], p[:, 1], ".", ms=3)
     fr = sc["frontier"]
@@ -1485,9 +1491,7 @@ def plot_scatter(sc, path, title=""):
         ylabel="local smoothness",
         title=f"{title} (empirical)" + (f": alpha ~ {fr['alpha_empirical']:.2f}" if fr else ""),
     )
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save(fig, path)
 
 
 # -- several variables: refutation only --------------------------------------------------------------------------
@@ -1537,9 +1541,13 @@ def audit_nd(expr, syms, box=None, pl_claims=(), smooth_claims=(), seed=0):
     def viol(kind, c, x):
         g = np.asarray(g_np(x), float)
         if kind == "pl":
-            return (f_np(x) - fs) - np.linalg.norm(g) ** float(c["rho"]) / (2 * float(c["mu"]))
-        return np.linalg.norm(np.asarray(h_np(x), float), 2) - (
-            float(c["L0"]) + float(c["L1"]) * np.linalg.norm(g) ** float(c["alpha"])
+            return -A.PL.numeric()(rho=float(c["rho"]), mu=float(c["mu"]), grad=np.linalg.norm(g), gap=f_np(x) - fs)
+        return -A.SMOOTH_HESSIAN.numeric()(
+            L0=float(c["L0"]),
+            L1=float(c["L1"]),
+            alpha=float(c["alpha"]),
+            hess=np.linalg.norm(np.asarray(h_np(x), float), 2),
+            grad=np.linalg.norm(g),
         )
 
     def exact(kind, c, x):
@@ -1551,14 +1559,18 @@ def audit_nd(expr, syms, box=None, pl_claims=(), smooth_claims=(), seed=0):
             gi = [ieval(gk, env) for gk in grad]
             gn2 = sum((t * t for t in gi), iv.mpf(0))
             gn = iv.sqrt(gn2)
-            if kind == "pl":
-                val = ieval(expr - fstar_upper, env) - ipow(gn, c["rho"]) / point(2 * c["mu"])
+            if kind == "pl":  # the residual with the norms left as symbols, evaluated on their intervals
+                res = A.PL.residual(rho=c["rho"], mu=c["mu"], grad=A.KEYWORDS["grad"], gap=A.KEYWORDS["gap"])
+                val = -ieval(res, {A.KEYWORDS["grad"]: gn, A.KEYWORDS["gap"]: ieval(expr - fstar_upper, env)})
             else:
                 Hm = [[ieval(hess[i, j], env) for j in range(d)] for i in range(d)]
                 frob_lo = iv.sqrt(sum((iabs(Hm[i][j]) ** 2 for i in range(d) for j in range(d)), iv.mpf(0)))
                 # ||H||_2 >= ||H||_F / sqrt(d): a rigorous lower bound of the spectral norm
                 hn = frob_lo / iv.sqrt(iv.mpf(d))
-                val = hn - (point(c["L0"]) + point(c["L1"]) * ipow(gn, c["alpha"]))
+                res = A.SMOOTH_HESSIAN.residual(
+                    L0=c["L0"], L1=c["L1"], alpha=c["alpha"], hess=A.KEYWORDS["hess"], grad=A.KEYWORDS["grad"]
+                )
+                val = -ieval(res, {A.KEYWORDS["hess"]: hn, A.KEYWORDS["grad"]: gn})
             return val.a
         except (Unsupported, ZeroDivisionError, ValueError, OverflowError, TypeError):
             return None

@@ -55,8 +55,7 @@ def tightest_setup(problem, beta, w0=None) -> Setup:
 
 def _predict(s: Setup, eps, delta0=None):
     r = exact
-    return predict_ngd(r(s.L0), r(s.L1), r(s.alpha), r(s.beta), r(s.rho), r(s.mu), r(eps),
-                       None if delta0 is None else r(delta0))
+    return predict_ngd(r(s.L0), r(s.L1), r(s.alpha), r(s.beta), r(s.rho), r(s.mu), r(eps), None if delta0 is None else r(delta0))
 
 
 @dataclass
@@ -84,8 +83,7 @@ def regime_check(s: Setup, eps: float) -> RegimeResult:
     pred = _predict(s, eps, d0)
     T_der = float(pred.T_derived)
     iters = int(min(T_der, MAX_ITERS))
-    tr = run(p, "ngd", s.w0, iters, [0], {"gamma": float(pred.gamma), "beta": s.beta}, eps_gap=eps,
-             n_checkpoints=iters + 1)
+    tr = run(p, "ngd", s.w0, iters, [0], {"gamma": float(pred.gamma), "beta": s.beta}, eps_gap=eps, n_checkpoints=iters + 1)
     stop = int(tr.stop_t[0])
     t, gap = tr.t[: stop + 1], tr.gap[0, : stop + 1]
     U = sp.lambdify(S.t, sp.N(pred.bound_derived, 17), "numpy")  # float64: Delta_0 and the bound are moderate here
@@ -102,8 +100,22 @@ def regime_check(s: Setup, eps: float) -> RegimeResult:
     reg_meas = 1 if q_meas > 1 + Q_TOL else (2 if abs(q_meas - 1) <= Q_TOL else 3)
     shape = _shape(t[sub], gap[sub], eps, pred.regime, q_pred)
     hit = int(tr.hit_gap_t[0])
-    return RegimeResult(pred.regime, reg_meas, q_pred, q_meas, qfit.ci, shape, holds, ratio, T_der, hit, eps,
-                        t[sub].tolist(), gap[sub].tolist(), bound[sub].tolist())
+    return RegimeResult(
+        pred.regime,
+        reg_meas,
+        q_pred,
+        q_meas,
+        qfit.ci,
+        shape,
+        holds,
+        ratio,
+        T_der,
+        hit,
+        eps,
+        t[sub].tolist(),
+        gap[sub].tolist(),
+        bound[sub].tolist(),
+    )
 
 
 def _shape(t, gap, eps, regime, q):
@@ -167,8 +179,21 @@ def complexity_check(s: Setup, eps_grid) -> ComplexityResult:
     der, pap = close(e_loc) or close(e_der), close(e_pap)
     agrees = "both" if der and pap else "derived" if der else "paper" if pap else "neither"
     sound = bool(np.all(T[ok] <= T_der[ok]))
-    return ComplexityResult(eps_grid.tolist(), T.tolist(), T_der.tolist(), fit.slope, fit.ci, e_der, e_loc, e_pap, log,
-                            agrees, sound and bool(ok.all()), iters < T_der.max(), fit)
+    return ComplexityResult(
+        eps_grid.tolist(),
+        T.tolist(),
+        T_der.tolist(),
+        fit.slope,
+        fit.ci,
+        e_der,
+        e_loc,
+        e_pap,
+        log,
+        agrees,
+        sound and bool(ok.all()),
+        iters < T_der.max(),
+        fit,
+    )
 
 
 @dataclass
@@ -184,26 +209,47 @@ class CheckResult:
 
     @property
     def verdict(self):
-        ok = (self.regime.regime_measured == self.regime.regime_predicted and self.regime.bound_holds
-              and self.complexity.T_sound and self.complexity.agrees_with in ("derived", "both"))
+        ok = (
+            self.regime.regime_measured == self.regime.regime_predicted
+            and self.regime.bound_holds
+            and self.complexity.T_sound
+            and self.complexity.agrees_with in ("derived", "both")
+        )
         return "pass" if ok else "fail"
 
     def to_json(self):
         r, c = self.regime, self.complexity
         return {
-            "problem": self.problem, "params": self.params, **self.setup,
-            "regime": r.regime_predicted, "regime_measured": r.regime_measured,
-            "q_predicted": r.q_predicted, "q_measured": r.q_measured, "q_ci": list(r.q_ci), "shape": r.shape,
-            "T_exponent_derived": c.exponent_derived, "T_exponent_derived_on_grid": c.exponent_derived_local,
+            "problem": self.problem,
+            "params": self.params,
+            **self.setup,
+            "regime": r.regime_predicted,
+            "regime_measured": r.regime_measured,
+            "q_predicted": r.q_predicted,
+            "q_measured": r.q_measured,
+            "q_ci": list(r.q_ci),
+            "shape": r.shape,
+            "T_exponent_derived": c.exponent_derived,
+            "T_exponent_derived_on_grid": c.exponent_derived_local,
             "T_exponent_paper": c.exponent_paper,
-            "T_exponent_measured": c.exponent_measured, "T_exponent_ci": list(c.exponent_ci),
-            "T_log_factor": c.log_factor, "eps_grid": c.eps, "T_measured": c.T_measured, "T_derived": c.T_derived,
-            "T_sound": c.T_sound, "capped": bool(c.capped),
-            "bound_holds": r.bound_holds, "bound_ratio_max": r.bound_ratio_max,
-            "looseness": max(a / b for a, b in zip(c.T_derived, c.T_measured, strict=True) if b > 0) if any(
-                b > 0 for b in c.T_measured) else None,
-            "agrees_with": c.agrees_with, "paper_agrees": self.paper_agrees, "disagreement": self.disagreement,
-            "verdict": self.verdict, "warnings": self.warnings,
+            "T_exponent_measured": c.exponent_measured,
+            "T_exponent_ci": list(c.exponent_ci),
+            "T_log_factor": c.log_factor,
+            "eps_grid": c.eps,
+            "T_measured": c.T_measured,
+            "T_derived": c.T_derived,
+            "T_sound": c.T_sound,
+            "capped": bool(c.capped),
+            "bound_holds": r.bound_holds,
+            "bound_ratio_max": r.bound_ratio_max,
+            "looseness": max(a / b for a, b in zip(c.T_derived, c.T_measured, strict=True) if b > 0)
+            if any(b > 0 for b in c.T_measured)
+            else None,
+            "agrees_with": c.agrees_with,
+            "paper_agrees": self.paper_agrees,
+            "disagreement": self.disagreement,
+            "verdict": self.verdict,
+            "warnings": self.warnings,
         }
 
 
@@ -216,28 +262,37 @@ def check(problem, beta, eps_grid=None, w0=None) -> CheckResult:
     pred = _predict(s, float(np.min(eps_grid)))
     reg = regime_check(s, float(np.min(eps_grid)))
     comp = complexity_check(s, eps_grid)
-    setup = {"L0": s.L0, "L1": s.L1, "alpha": s.alpha, "rho": s.rho, "mu": s.mu, "region": s.region, "beta": s.beta,
-             "w0": s.w0.tolist()}
-    return CheckResult(problem.name, problem.params(), setup, reg, comp, pred.paper_agrees, pred.disagreement,
-                       list(pred.warnings))
+    setup = {
+        "L0": s.L0,
+        "L1": s.L1,
+        "alpha": s.alpha,
+        "rho": s.rho,
+        "mu": s.mu,
+        "region": s.region,
+        "beta": s.beta,
+        "w0": s.w0.tolist(),
+    }
+    return CheckResult(
+        problem.name, problem.params(), setup, reg, comp, pred.paper_agrees, pred.disagreement, list(pred.warnings)
+    )
 
 
 def plot_check(res: CheckResult, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from insgd.verify.figures import figure, legend, save
 
     r, c = res.regime, res.complexity
-    fig, ax = plt.subplots(1, 2, figsize=(11, 4))
+    fig, ax = figure(1, 2, width=11, height=4)
     t = np.maximum(np.array(r.t, float), 1)
     ax[0].loglog(t, r.gap, label="measured $\\Delta_t$")
     b = np.array(r.bound)
     ax[0].loglog(t[b > 0], b[b > 0], "--", label="derived bound")
     ax[0].axhline(r.eps, color="gray", lw=0.8, label="$\\epsilon$")
-    ax[0].set(xlabel="t", ylabel="$f(w_t) - f^*$",
-              title=f"{res.problem} beta={res.setup['beta']:.3g}: regime {r.regime_predicted} (measured {r.regime_measured})")
-    ax[0].legend()
+    ax[0].set(
+        xlabel="t",
+        ylabel="$f(w_t) - f^*$",
+        title=f"{res.problem} beta={res.setup['beta']:.3g}: regime {r.regime_predicted} (measured {r.regime_measured})",
+    )
+    legend(ax[0])
     e = np.array(c.eps)
     T = np.array(c.T_measured, float)
     ax[1].loglog(1 / e, T, "o-", label=f"measured (slope {c.exponent_measured:.3f})")
@@ -247,8 +302,5 @@ def plot_check(res: CheckResult, path):
     if c.exponent_paper is not None:
         ax[1].loglog(1 / e, ref * (e / e[-1]) ** (-c.exponent_paper), "-.", label=f"paper slope ({c.exponent_paper:.3f})")
     ax[1].set(xlabel="1/eps", ylabel="T(eps)", title=f"complexity: agrees with {c.agrees_with}")
-    ax[1].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-
+    legend(ax[1])
+    save(fig, path)

@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
+from insgd.numerics.engine import MAX_SEED
 from insgd.theory.numbers import InputError, parse_float, parse_number
 from insgd.verify.outputs import IMAGE_SUFFIXES, atomic_dir, atomic_file, check_out_dir, check_out_file
 
 # A token that starts with '-' and then a digit, '.', 'inf' or 'nan' is a value, not an option: `--eps -1e-3`
 # reaches the number parser (and gets "eps must be > 0"), not argparse's "expected one argument".
 _NEGATIVE = re.compile(r"^-(\d|\.\d|inf|nan|infinity)", re.IGNORECASE)
-MAX_SEED = 2**63 - 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,7 +66,7 @@ def _fmt(expr, latex: bool) -> str:
 
 
 def cmd_predict_ngd(args) -> int:
-    from insgd.theory.ngd import DERIVED, PAPER, predict_ngd
+    from insgd.theory.ngd import THEOREM1_PRINTED, derived_bound, predict_ngd
 
     p = predict_ngd(args.L0, args.L1, args.alpha, args.beta, args.rho, args.mu, args.eps, args.delta0)
     if args.json:
@@ -93,10 +93,10 @@ def cmd_predict_ngd(args) -> int:
         )
     )
     print("\nPaper's rate (as printed):")
-    print(_fmt(PAPER.rates[k], args.latex))
+    print(_fmt(THEOREM1_PRINTED.bound[k], args.latex))
     q, a = sp.symbols("q a", positive=True)
     print("\nDerived: Delta_{t+1} <= Delta_t - a Delta_t^q with a = c gamma; bound valid until Delta_t <= eps:")
-    print(_fmt(sp.Le(sp.Symbol("Delta_t"), DERIVED.bound(k, q=q, a=a)), args.latex))
+    print(_fmt(sp.Le(sp.Symbol("Delta_t"), derived_bound(k, q=q, a=a)), args.latex))
     print("\nwith these constants:")
     print(_fmt(sp.N(p.bound_derived, 8), args.latex))
     for w in j["warnings"]:
@@ -177,49 +177,34 @@ def _load_problem(args):
 
 
 def cmd_run(args) -> int:
-    from insgd.numerics.engine import check_size, run
+    from insgd.numerics.engine import RunSpec, execute
 
     if args.save is not None:  # both files are validated before any work
         for suffix in (".npz", ".json"):
             check_out_file(Path(args.save).with_suffix(suffix), args.force, "save")
-    problem = _load_problem(args)
-    hp = {k: _numbers(f"opt {k}", v) for k, v in _kv(args.opt, "--opt").items()}
-    check_size(f"--runs {args.runs}", problem, args.runs, args.iters, hp)
     if args.seed + args.runs - 1 > MAX_SEED:
         raise InputError(f"seed + runs - 1 must be <= {MAX_SEED}, got {args.seed + args.runs - 1}")
-    seeds = np.arange(args.seed, args.seed + args.runs)
-    if args.w0 is not None:
-        w0 = np.atleast_1d(np.asarray(_numbers("w0", args.w0), float))
-        if w0.size == 1:
-            w0 = np.full(problem.dim, w0[0])
-        if w0.size != problem.dim:
-            raise InputError(f"w0 must be a scalar or {problem.dim} comma-separated numbers, got {w0.size}")
-    elif hasattr(problem, "initial_point"):
-        w0 = problem.initial_point(np.random.default_rng(args.seed), args.runs)
-    else:
-        w0 = np.ones(problem.dim)
     noise = None
     if args.noise is not None:
         noise = [parse_float("noise", x, lo=0, lo_open=False) for x in args.noise.split(",")]
         if len(noise) != 2:
             raise InputError(f"noise must be TAU1,TAU2, got {args.noise!r}")
-    with np.errstate(all="ignore"):
-        f0 = problem.value(np.atleast_2d(w0)[:1] if np.ndim(w0) > 1 else np.asarray(w0, float)[None])
-    if not np.all(np.isfinite(f0)):
-        raise InputError("w0 must be a point where f is finite in float64 (f(w0) overflows)")
-    trace = run(
-        problem,
-        args.optimizer,
-        w0,
-        args.iters,
-        seeds,
-        hp,
-        noise=noise,
+    spec = RunSpec(
+        problem=args.problem,
+        optimizer=args.optimizer,
+        iters=args.iters,
+        seeds=tuple(range(args.seed, args.seed + args.runs)),
+        hp={k: _numbers(f"opt {k}", v) for k, v in _kv(args.opt, "--opt").items()},
+        params=_kv(args.param, "--param"),
+        w0=None if args.w0 is None else _numbers("w0", args.w0),
+        noise=None if noise is None else tuple(noise),
         eps_gap=None if args.eps_gap is None else _numbers("eps-gap", args.eps_gap, lo=0),
         eps_grad=None if args.eps_grad is None else _numbers("eps-grad", args.eps_grad, lo=0),
         max_samples=args.max_samples,
-        quiet=args.quiet or args.json,
-    )
+    ).validated("run")
+    problem, _ = spec.build()
+    seeds = spec.seeds
+    trace = execute(spec, quiet=args.quiet or args.json)
     if args.save is not None:
         trace.save(args.save, overwrite=args.force)
     if args.json:
@@ -229,8 +214,8 @@ def cmd_run(args) -> int:
     for r in range(args.runs):
         status = "diverged" if trace.diverged[r] else f"stopped at t = {trace.stop_t[r]}"
         print(
-            f"  run {r} (seed {seeds[r]}): f - f* = {_g(trace.gap[r, -1])}, ||grad F|| = {_g(trace.grad_norm[r, -1])}, "
-            f"samples = {trace.samples[r, -1]}, {status}"
+            f"  run {r} (seed {seeds[r]}): f - f* = {_g(trace.final_gap[r])}, ||grad F|| = {_g(trace.final_grad_norm[r])}, "
+            f"samples = {trace.final_samples[r]}, {status}"
         )
     return 0
 
@@ -265,7 +250,7 @@ def cmd_problems(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from insgd.numerics.bench import bench_all, bench_batching
+    from insgd.verify.bench import bench_all, bench_batching
 
     if args.only == "batching":
         res = bench_batching(runs=args.runs, iters=args.iters, sample=args.sample)
@@ -308,7 +293,7 @@ def cmd_bench(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from insgd.verify.sweep import SerialExecutor, SweepConfig, default_executor, sweep, validate_config
+    from insgd.verify.sweep import SerialExecutor, default_executor, sweep, validate_config
 
     try:
         raw = json.loads(Path(args.configs).read_text())
@@ -318,11 +303,7 @@ def cmd_sweep(args) -> int:
         raise InputError("configs must be a non-empty JSON list of run configs")
     if len(raw) > 10_000:
         raise InputError(f"configs must hold at most 10000 runs, got {len(raw)}")
-    try:
-        configs = [SweepConfig.from_dict(c) for c in raw]
-    except (TypeError, KeyError, ValueError, OverflowError) as e:
-        raise InputError(f"configs: each entry needs problem, optimizer, iters, seeds (optional: hp, params, ...): {e}") from None
-    configs = [validate_config(c, f"configs[{i}]") for i, c in enumerate(configs)]
+    configs = [validate_config(c, f"configs[{i}]") for i, c in enumerate(raw)]
     check_out_dir(args.out, args.force)
     if args.executor == "dask":
         from insgd.verify.sweep import dask_executor
@@ -599,11 +580,15 @@ def _emit_audit(out, args):
         print(f"\nbest mu at rho = {bm['rho']:.10g}: in [{valid}, {bm['upper']:.10g}] (certified valid value, upper bound)")
     for s in out.get("smallest_L0") or []:
         if s and s["valid"] is not None:
-            print(f"smallest L0 for L1 = {s['L1']:.10g}, alpha = {s['alpha']:.10g}: in [{s['lower']:.10g}, {s['valid']:.10g}] "
-                  "(lower bound, certified valid value)")
+            print(
+                f"smallest L0 for L1 = {s['L1']:.10g}, alpha = {s['alpha']:.10g}: in [{s['lower']:.10g}, {s['valid']:.10g}] "
+                "(lower bound, certified valid value)"
+            )
         elif s:
-            print(f"smallest L0 for L1 = {s['L1']:.10g}, alpha = {s['alpha']:.10g}: >= {s['lower']:.10g}; no certified value "
-                  f"({s['how']})")
+            print(
+                f"smallest L0 for L1 = {s['L1']:.10g}, alpha = {s['alpha']:.10g}: >= {s['lower']:.10g}; no certified value "
+                f"({s['how']})"
+            )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -35,8 +35,14 @@ def ols(x, y, level=0.95) -> LineFit:
         half = stats.t.ppf(0.5 + level / 2, n - 2) * res.stderr
     else:
         half = np.inf
-    return LineFit(float(res.slope), float(res.intercept), (float(res.slope - half), float(res.slope + half)),
-                   float(res.rvalue**2), (float(x[0]), float(x[-1])), n)
+    return LineFit(
+        float(res.slope),
+        float(res.intercept),
+        (float(res.slope - half), float(res.slope + half)),
+        float(res.rvalue**2),
+        (float(x[0]), float(x[-1])),
+        n,
+    )
 
 
 def best_window(x, y, min_points=5, min_fraction=0.3) -> LineFit:
@@ -57,7 +63,7 @@ def best_window(x, y, min_points=5, min_fraction=0.3) -> LineFit:
         r2 = np.where((vxx > 0) & (vyy > 0), vxy * vxy / (vxx * vyy), 1.0)
     adj = 1 - (1 - r2) * (k - 1) / np.maximum(k - 2, 1)
     best = int(np.argmax(adj + 1e-4 * k / n))
-    return ols(x[i[best]:j[best]], y[i[best]:j[best]])
+    return ols(x[i[best] : j[best]], y[i[best] : j[best]])
 
 
 def decay_exponent_q(t, gap, eps=None):

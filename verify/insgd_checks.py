@@ -10,7 +10,7 @@ import numpy as np
 from scipy import stats
 
 from insgd.numerics.engine import run
-from insgd.theory.insgd import predict_insgd
+from insgd.theory.insgd import T_order, predict_insgd
 from insgd.theory.numbers import InputError, exact
 from insgd.verify.checks import L1_FLOOR, tightest_setup
 
@@ -61,10 +61,14 @@ class Theorem2Result:
     def to_json(self):
         d = asdict(self)
         hits = np.array([x for x in self.T_hit if x >= 0], float)
-        d.update(T=self.T if isinstance(self.T, int) else str(self.T), fraction_ci=list(self.fraction_ci),
-                 T_hit_median=self.T_hit_median, verdict=self.verdict,
-                 T_hit_quantiles={q: float(np.quantile(hits, q)) for q in (0.1, 0.25, 0.5, 0.75, 0.9)} if len(hits) else {},
-                 looseness=None if self.T_hit_median in (None, 0) else float(self.T) / self.T_hit_median)
+        d.update(
+            T=self.T if isinstance(self.T, int) else str(self.T),
+            fraction_ci=list(self.fraction_ci),
+            T_hit_median=self.T_hit_median,
+            verdict=self.verdict,
+            T_hit_quantiles={q: float(np.quantile(hits, q)) for q in (0.1, 0.25, 0.5, 0.75, 0.9)} if len(hits) else {},
+            looseness=None if self.T_hit_median in (None, 0) else float(self.T) / self.T_hit_median,
+        )
         return d
 
 
@@ -83,19 +87,45 @@ def theorem2_check(problem, tau1, tau2, beta, eps, seeds=64, budget=DEFAULT_BUDG
     if s.region != "global":
         warnings.append(f"Assumption 1 is certified on {s.region} only; stochastic iterates may leave it")
     budget_binds = float(T) > budget
-    hp = {"gamma": gamma, "beta": beta, "batch": pred.B, "batch_prime": pred.B_prime, "delta": float(pred.delta),
-          "L1": max(s.L1, L1_FLOOR)}
+    hp = {
+        "gamma": gamma,
+        "beta": beta,
+        "batch": pred.B,
+        "batch_prime": pred.B_prime,
+        "delta": float(pred.delta),
+        "L1": max(s.L1, L1_FLOOR),
+    }
     tr = run(problem, "insgd", s.w0, iters, np.arange(seed0, seed0 + seeds), hp, noise=(tau1, tau2), eps_grad=eps)
     hit = tr.hit_grad_t
     k = int(np.sum(hit >= 0))
     not_finished = seeds - k if budget_binds else 0
     if not_finished:
-        warnings.append(f"{not_finished} run(s) reached the budget of {budget} iterations before T = {float(T):.3g}: "
-                        "counted as not within T, so the fraction is a lower bound")
-    return Theorem2Result(problem.name, problem.params(), tau1, tau2, beta, eps, seeds,
-                          {"L0": s.L0, "L1": s.L1, "alpha": s.alpha, "region": s.region, "delta0": d0},
-                          pred.T, gamma, pred.B, pred.B_prime, float(pred.delta), iters, k, not_finished, k / seeds,
-                          clopper_pearson(k, seeds), hit.tolist(), warnings)
+        warnings.append(
+            f"{not_finished} run(s) reached the budget of {budget} iterations before T = {float(T):.3g}: "
+            "counted as not within T, so the fraction is a lower bound"
+        )
+    return Theorem2Result(
+        problem.name,
+        problem.params(),
+        tau1,
+        tau2,
+        beta,
+        eps,
+        seeds,
+        {"L0": s.L0, "L1": s.L1, "alpha": s.alpha, "region": s.region, "delta0": d0},
+        pred.T,
+        gamma,
+        pred.B,
+        pred.B_prime,
+        float(pred.delta),
+        iters,
+        k,
+        not_finished,
+        k / seeds,
+        clopper_pearson(k, seeds),
+        hit.tolist(),
+        warnings,
+    )
 
 
 MAX_LEMMA2_DRAWS = 2 * 10**8  # random draws: about half a minute on one core
@@ -121,8 +151,10 @@ def lemma2_check(tau1, tau2, dim, grad_norm, trials=10_000, seed=0, oracle="synt
         raise InputError(f"tau1 must satisfy B = 16 tau1^2 <= {MAX_LEMMA2_BATCH:.0e} (tau1 <= 250), got tau1 = {tau1:g}")
     B = max(1, int(np.ceil(16 * tau1**2)))
     if B * dim * trials > MAX_LEMMA2_DRAWS:
-        raise InputError(f"lemma2 needs trials x B x dim = {B * dim * trials:.3g} random draws (B = 16 tau1^2 = {B}); "
-                         f"the limit is {MAX_LEMMA2_DRAWS:.0e} (about half a minute): lower --trials, --tau1 or --dim")
+        raise InputError(
+            f"lemma2 needs trials x B x dim = {B * dim * trials:.3g} random draws (B = 16 tau1^2 = {B}); "
+            f"the limit is {MAX_LEMMA2_DRAWS:.0e} (about half a minute): lower --trials, --tau1 or --dim"
+        )
     G = np.zeros(dim)
     G[0] = grad_norm
     rng = np.random.default_rng(seed)
@@ -140,9 +172,17 @@ def lemma2_check(tau1, tau2, dim, grad_norm, trials=10_000, seed=0, oracle="synt
         gB = (1 + tau1 * s.mean(axis=1))[:, None] * G + tau2 * u.mean(axis=1)
         fails += int(np.sum(np.linalg.norm(gB, axis=1) < grad_norm / 2 - tau2 / (2 * tau1)))
         done += n
-    return {"p_fail": fails / trials, "p_fail_ci": list(clopper_pearson(fails, trials)), "B": B, "trials": trials,
-            "failures": fails, "chebyshev_bound": min(1.0, 4 * tau1**2 / B), "paper_states": 0.0, "oracle": oracle,
-            "paper_refuted": fails > 0}
+    return {
+        "p_fail": fails / trials,
+        "p_fail_ci": list(clopper_pearson(fails, trials)),
+        "B": B,
+        "trials": trials,
+        "failures": fails,
+        "chebyshev_bound": min(1.0, 4 * tau1**2 / B),
+        "paper_states": 0.0,
+        "oracle": oracle,
+        "paper_refuted": fails > 0,
+    }
 
 
 def independence_check(grads=((10.0, 0.0), (0.0, 1.0)), beta=1.0, batch=1, trials=200_000, seed=0):
@@ -167,11 +207,12 @@ def independence_check(grads=((10.0, 0.0), (0.0, 1.0)), beta=1.0, batch=1, trial
         x = g / np.maximum(den, 1e-300)[:, None] ** beta
         est, se = x.mean(axis=0), x.std(axis=0) / np.sqrt(trials)
         cos = est @ G / (norm(est) * norm(G))
-        out[name] = {"angle_deg": float(np.degrees(np.arccos(np.clip(cos, -1, 1)))),
-                     "angle_se_deg": float(np.degrees(norm(se) / norm(est))),
-                     "scale": float(norm(est) / norm(G) ** (1 - beta))}
-    return {"grads": grads.tolist(), "beta": beta, "batch": batch, "trials": trials, "grad_F": G.tolist(),
-            "estimators": out}
+        out[name] = {
+            "angle_deg": float(np.degrees(np.arccos(np.clip(cos, -1, 1)))),
+            "angle_se_deg": float(np.degrees(norm(se) / norm(est))),
+            "scale": float(norm(est) / norm(G) ** (1 - beta)),
+        }
+    return {"grads": grads.tolist(), "beta": beta, "batch": batch, "trials": trials, "grad_F": G.tolist(), "estimators": out}
 
 
 def complexity_insgd(problem, tau1, tau2, beta, eps_grid, seeds=16, budget=DEFAULT_BUDGET, tuned_gamma=None):
@@ -184,15 +225,26 @@ def complexity_insgd(problem, tau1, tau2, beta, eps_grid, seeds=16, budget=DEFAU
         rows.append({"eps": float(e), "T": float(r.T), "median_T_hit": r.T_hit_median, "fraction": r.fraction_within_T})
     ok = [x for x in rows if x["median_T_hit"]]
     fit = ols(np.log([1 / x["eps"] for x in ok]), np.log([x["median_T_hit"] for x in ok])) if len(ok) >= 3 else None
-    out = {"theorem_parameters": rows, "exponent_measured": None if fit is None else fit.slope,
-           "exponent_ci": None if fit is None else list(fit.ci), "exponent_theorem": 4.0}
+    out = {
+        "theorem_parameters": rows,
+        "exponent_measured": None if fit is None else fit.slope,
+        "exponent_ci": None if fit is None else list(fit.ci),
+        "exponent_theorem": float(T_order()[0]),
+    }
     if tuned_gamma is not None:
         s = tightest_setup(problem, beta)
         tuned = []
         for e in eps_grid:
-            tr = run(problem, "insgd", s.w0, budget, np.arange(seeds),
-                     {"gamma": tuned_gamma, "beta": beta, "batch": 1, "batch_prime": 1, "delta": tau2 / tau1, "k": 1.0},
-                     noise=(tau1, tau2), eps_grad=float(e))
+            tr = run(
+                problem,
+                "insgd",
+                s.w0,
+                budget,
+                np.arange(seeds),
+                {"gamma": tuned_gamma, "beta": beta, "batch": 1, "batch_prime": 1, "delta": tau2 / tau1, "k": 1.0},
+                noise=(tau1, tau2),
+                eps_grad=float(e),
+            )
             h = tr.hit_grad_t[tr.hit_grad_t >= 0]
             tuned.append({"eps": float(e), "median_T_hit": float(np.median(h)) if len(h) > seeds / 2 else None})
         out["tuned"] = {"gamma": tuned_gamma, "rows": tuned}
@@ -211,10 +263,15 @@ def noise_frontier(problem, points, tau1_grid):
     m = problem.n_samples
     errs, gn = [], np.linalg.norm(G, axis=1)
     for k in range(len(W)):
-        per = problem.sample_grads(np.repeat(W[k:k + 1], m, axis=0), np.arange(m)[:, None])
+        per = problem.sample_grads(np.repeat(W[k : k + 1], m, axis=0), np.arange(m)[:, None])
         errs.append(np.linalg.norm(per - G[k], axis=1))
     E = np.array(errs)  # (points, m)
     tau1_grid = np.asarray(tau1_grid, float)
     tau2 = np.array([float(np.max(E - t1 * gn[:, None])) for t1 in tau1_grid])
-    return {"tau1": tau1_grid.tolist(), "tau2": np.maximum(tau2, 0.0).tolist(), "points": len(W), "samples": m,
-            "label": "estimated from sampled points, not certified"}
+    return {
+        "tau1": tau1_grid.tolist(),
+        "tau2": np.maximum(tau2, 0.0).tolist(),
+        "points": len(W),
+        "samples": m,
+        "label": "estimated from sampled points, not certified",
+    }

@@ -14,12 +14,20 @@ from insgd.verify.outputs import atomic_dir, check_out_dir
 
 # (problem, beta): every regime of Theorem 1 on several problems with certified constants.
 CASES = [
-    (Power(p=4.0), 0.2), (Power(p=4.0), 2 / 3), (Power(p=4.0), 0.9),
-    (Power(p=3.0, dim=2), 0.25), (Power(p=3.0, dim=2), 0.5), (Power(p=3.0, dim=2), 1.0),
-    (Power(p=6.0), 0.5), (Power(p=6.0), 0.8), (Power(p=6.0), 1.0),
+    (Power(p=4.0), 0.2),
+    (Power(p=4.0), 2 / 3),
+    (Power(p=4.0), 0.9),
+    (Power(p=3.0, dim=2), 0.25),
+    (Power(p=3.0, dim=2), 0.5),
+    (Power(p=3.0, dim=2), 1.0),
+    (Power(p=6.0), 0.5),
+    (Power(p=6.0), 0.8),
+    (Power(p=6.0), 1.0),
     (PowerSum(ps=(2.0, 4.0), weights=(1.0, 1.0)), 0.2),
-    (Cosh(), 0.0), (Cosh(), 0.5),
-    (Quadratic(dim=3, cond=5.0), 0.0), (Quadratic(dim=3, cond=5.0), 1.0),
+    (Cosh(), 0.0),
+    (Cosh(), 0.5),
+    (Quadratic(dim=3, cond=5.0), 0.0),
+    (Quadratic(dim=3, cond=5.0), 1.0),
 ]
 QUICK = [(Power(p=4.0), 0.2), (Power(p=4.0), 2 / 3), (Power(p=4.0), 0.9), (Cosh(), 0.0)]
 
@@ -83,7 +91,9 @@ def _run_all(out, quick, progress, data, workers) -> dict:
             continue
         r = reproduce(which, seeds=3, quick=quick, out=out / "reproduce", force=True, progress=progress, **kw)
         repro[which] = {k: v for k, v in r["summary"].items() if k != "markdown"} | {
-            "figure": f"reproduce/{which}.png", "markdown": f"reproduce/{which}.md"}
+            "figure": f"reproduce/{which}.png",
+            "markdown": f"reproduce/{which}.md",
+        }
     from insgd.verify.paper_audit import paper_audit
 
     if progress:
@@ -106,8 +116,12 @@ def _run_all(out, quick, progress, data, workers) -> dict:
     return summary
 
 
-T2_CASES = [(Quadratic(dim=2), 1.0, 0.5, 0.5, 0.2), (Quadratic(dim=5, cond=4.0), 2.0, 1.0, 1.0, 0.3),
-            (Power(p=4.0), 0.5, 0.1, 0.5, 0.3), (Cosh(dim=2), 1.0, 0.5, 1.0, 0.3)]
+T2_CASES = [
+    (Quadratic(dim=2), 1.0, 0.5, 0.5, 0.2),
+    (Quadratic(dim=5, cond=4.0), 2.0, 1.0, 1.0, 0.3),
+    (Power(p=4.0), 0.5, 0.1, 0.5, 0.3),
+    (Cosh(dim=2), 1.0, 0.5, 1.0, 0.3),
+]
 
 
 def theorem2_section(quick):
@@ -116,15 +130,18 @@ def theorem2_section(quick):
 
     seeds = 16 if quick else 64
     checks = []
-    for prob, tau1, tau2, beta, eps in (T2_CASES[:2] if quick else T2_CASES):
+    for prob, tau1, tau2, beta, eps in T2_CASES[:2] if quick else T2_CASES:
         r = theorem2_check(prob, tau1, tau2, beta, eps, seeds=seeds)
         j = r.to_json()
         j.pop("T_hit")
         j["label"] = f"{_label(prob, beta)} tau=({tau1:g},{tau2:g}) eps={eps:g}"
         checks.append(j)
     trials = 20_000 if quick else 200_000
-    lemma = [lemma2_check(t1, t2, d, g, trials=trials, oracle=o) for (t1, t2, d, g) in ((2.0, 1.0, 10, 1.0),
-             (1.0, 0.5, 2, 3.0)) for o in ("synthetic", "aligned")]
+    lemma = [
+        lemma2_check(t1, t2, d, g, trials=trials, oracle=o)
+        for (t1, t2, d, g) in ((2.0, 1.0, 10, 1.0), (1.0, 0.5, 2, 3.0))
+        for o in ("synthetic", "aligned")
+    ]
     indep = [independence_check(batch=b, trials=50_000 if quick else 400_000) for b in (1, 8)]
     grid = [0.4, 0.28, 0.2] if quick else [0.4, 0.28, 0.2, 0.14, 0.1]
     comp = complexity_insgd(Quadratic(dim=2), 1.0, 0.5, 0.5, grid, seeds=8 if quick else 16, tuned_gamma=0.05)
@@ -150,10 +167,18 @@ def _disagreements(results):
     out = []
     for r in results:
         if not r["paper_agrees"]:
-            out.append({"case": r["label"], "regime": r["regime"], "paper_T_exponent": r["T_exponent_paper"],
-                        "derived_T_exponent": r["T_exponent_derived"], "measured": r["T_exponent_measured"],
-                        "measured_ci": r["T_exponent_ci"], "supported_by_data": r["agrees_with"],
-                        "what": r["disagreement"]})
+            out.append(
+                {
+                    "case": r["label"],
+                    "regime": r["regime"],
+                    "paper_T_exponent": r["T_exponent_paper"],
+                    "derived_T_exponent": r["T_exponent_derived"],
+                    "measured": r["T_exponent_measured"],
+                    "measured_ci": r["T_exponent_ci"],
+                    "supported_by_data": r["agrees_with"],
+                    "what": r["disagreement"],
+                }
+            )
     return out
 
 
@@ -165,16 +190,21 @@ def _t2_report(t2) -> str:
     rows = "\n".join(
         f"| {c['label']} | {c['T']} | {_f(c['gamma'])} | {c['B']} / {c['B_prime']} | {c['hits_within_T']}/{c['seeds']} "
         f"[{_f(c['fraction_ci'][0])}, {_f(c['fraction_ci'][1])}] | {_f(c['T_hit_median'])} | {_f(c['looseness'])} | "
-        f"{c['verdict']} |" for c in t2["checks"])
+        f"{c['verdict']} |"
+        for c in t2["checks"]
+    )
     lem = "\n".join(
         f"| {x['oracle']} | B = {x['B']} | {x['failures']}/{x['trials']} = {_f(x['p_fail'])} "
-        f"[{_f(x['p_fail_ci'][0])}, {_f(x['p_fail_ci'][1])}] | {_f(x['chebyshev_bound'])} |" for x in t2["lemma2"])
+        f"[{_f(x['p_fail_ci'][0])}, {_f(x['p_fail_ci'][1])}] | {_f(x['chebyshev_bound'])} |"
+        for x in t2["lemma2"]
+    )
     ind = "\n".join(
         f"| B = B' = {x['batch']} | {name} | {_f(v['angle_deg'])} +- {_f(v['angle_se_deg'])} | {_f(v['scale'])} |"
-        for x in t2["independence"] for name, v in x["estimators"].items())
+        for x in t2["independence"]
+        for name, v in x["estimators"].items()
+    )
     c = t2["complexity"]
-    comp = ", ".join(f"eps={r['eps']:g}: T={r['T']:.3g}, median T_hit={_f(r['median_T_hit'])}"
-                     for r in c["theorem_parameters"])
+    comp = ", ".join(f"eps={r['eps']:g}: T={r['T']:.3g}, median T_hit={_f(r['median_T_hit'])}" for r in c["theorem_parameters"])
     tuned = ", ".join(f"eps={r['eps']:g}: {_f(r['median_T_hit'])}" for r in c["tuned"]["rows"])
     ci = c["exponent_ci"] or [None, None]
     return f"""## Theorem 2 (I-NSGD): the theorem's own parameters on many seeds
@@ -188,13 +218,13 @@ interval; looseness = T / median hitting time.
 {rows}
 
 Empirical complexity with the theorem's parameters (quadratic, tau = (1, 0.5), beta = 1/2): {comp}.
-Fitted exponent of the median T_hit: {_f(c['exponent_measured'])} (95% CI [{_f(ci[0])}, {_f(ci[1])}]) against the
+Fitted exponent of the median T_hit: {_f(c["exponent_measured"])} (95% CI [{_f(ci[0])}, {_f(ci[1])}]) against the
 theorem's 4: the bound is valid but loose (gamma = 1/sqrt(T) ~ eps^2 makes T_hit ~ eps^-2 log(1/eps) here).
-With a tuned gamma = {c['tuned']['gamma']} and B = B' = 1: median T_hit {tuned}.
+With a tuned gamma = {c["tuned"]["gamma"]} and B = B' = 1: median T_hit {tuned}.
 
-Estimated (not certified) Assumption 4 constants of phase retrieval ({t2['noise_frontier']['points']} sampled points around
-the minimizer, all {t2['noise_frontier']['samples']} samples): smallest tau2 for each tau1:
-{", ".join(f"tau1={a:g}: tau2={b:.4g}" for a, b in zip(t2['noise_frontier']['tau1'], t2['noise_frontier']['tau2'], strict=True))}.
+Estimated (not certified) Assumption 4 constants of phase retrieval ({t2["noise_frontier"]["points"]} sampled points around
+the minimizer, all {t2["noise_frontier"]["samples"]} samples): smallest tau2 for each tau1:
+{", ".join(f"tau1={a:g}: tau2={b:.4g}" for a, b in zip(t2["noise_frontier"]["tau1"], t2["noise_frontier"]["tau2"], strict=True))}.
 
 ## Lemma 2: stated as a sure inequality, it fails with positive probability
 
@@ -218,19 +248,21 @@ def _audit_report(entries) -> str:
     from insgd.verify.paper_audit import audit_markdown, counts
 
     c = counts(entries)
-    return (f"{len(entries)} statements: {c['holds']} hold, {c['fails']} fail, {c['incomplete']} incomplete, "
-            f"{c['unknown']} unknown.\n\n" + audit_markdown(entries))
+    return (
+        f"{len(entries)} statements: {c['holds']} hold, {c['fails']} fail, {c['incomplete']} incomplete, "
+        f"{c['unknown']} unknown.\n\n" + audit_markdown(entries)
+    )
 
 
 def _repro_report(rep) -> str:
     lines = []
     for which, r in rep.items():
         verdict = "I-NSGD ends lowest" if r["insgd_fastest"] else f"{r['fastest']} ends lowest, not I-NSGD"
-        lines.append(f"- **{which}**: {verdict}; details in [{r['markdown']}]({r['markdown']}), figure "
-                     f"![]({r['figure']})")
+        lines.append(f"- **{which}**: {verdict}; details in [{r['markdown']}]({r['markdown']}), figure ![]({r['figure']})")
     if "dro" not in rep:
-        lines.append("- **dro**: not run (pass `--data PATH` to the WHO life-expectancy CSV, or run "
-                     "`insgd reproduce dro --data PATH`).")
+        lines.append(
+            "- **dro**: not run (pass `--data PATH` to the WHO life-expectancy CSV, or run `insgd reproduce dro --data PATH`)."
+        )
     return "\n".join(lines)
 
 
@@ -238,22 +270,31 @@ def _report(s) -> str:
     rows = []
     for r in s["checks"]:
         ci = r["T_exponent_ci"]
-        rows.append(f"| {r['label']} | {r['regime']} / {r['regime_measured']} | {_f(r['q_predicted'])} / "
-                    f"{_f(r['q_measured'], 4)} | {_f(r['T_exponent_paper'])} | {_f(r['T_exponent_derived'])} "
-                    f"({_f(r['T_exponent_derived_on_grid'])} on grid) | {_f(r['T_exponent_measured'])} "
-                    f"[{_f(ci[0])}, {_f(ci[1])}] | {r['bound_holds']} | {_f(r['looseness'])} | {r['agrees_with']} | "
-                    f"**{r['verdict']}** | ![]({r['figure']}) |")
-    dis = "\n".join(f"- **{d['case']}** (regime {d['regime']}): {d['what']}. Measured exponent {_f(d['measured'])} "
-                    f"(95% CI [{_f(d['measured_ci'][0])}, {_f(d['measured_ci'][1])}]): the data support "
-                    f"**{d['supported_by_data']}**." for d in s["paper_disagreements"]) or "- none"
-    orders = "\n".join(f"- regime {k}: T = O(eps^-({e})){' log(1/eps)' if log else ''}"
-                       for k, (e, log) in s["theorem1_orders_derived"].items())
+        rows.append(
+            f"| {r['label']} | {r['regime']} / {r['regime_measured']} | {_f(r['q_predicted'])} / "
+            f"{_f(r['q_measured'], 4)} | {_f(r['T_exponent_paper'])} | {_f(r['T_exponent_derived'])} "
+            f"({_f(r['T_exponent_derived_on_grid'])} on grid) | {_f(r['T_exponent_measured'])} "
+            f"[{_f(ci[0])}, {_f(ci[1])}] | {r['bound_holds']} | {_f(r['looseness'])} | {r['agrees_with']} | "
+            f"**{r['verdict']}** | ![]({r['figure']}) |"
+        )
+    dis = (
+        "\n".join(
+            f"- **{d['case']}** (regime {d['regime']}): {d['what']}. Measured exponent {_f(d['measured'])} "
+            f"(95% CI [{_f(d['measured_ci'][0])}, {_f(d['measured_ci'][1])}]): the data support "
+            f"**{d['supported_by_data']}**."
+            for d in s["paper_disagreements"]
+        )
+        or "- none"
+    )
+    orders = "\n".join(
+        f"- regime {k}: T = O(eps^-({e})){' log(1/eps)' if log else ''}" for k, (e, log) in s["theorem1_orders_derived"].items()
+    )
     t2 = s["theorem2_example"]
     r1 = predict_ngd(1, 1, 0, "1/2", 1, "1/10", "1e-3")
     return f"""# insgd verification report
 
-{'Quick run (small grids). ' if s['quick'] else ''}{len(s['checks'])} checks in {s['elapsed_s']:.1f} s.
-**Every derived prediction confirmed: {s['all_derived_confirmed']}.** Disagreements with the paper are findings,
+{"Quick run (small grids). " if s["quick"] else ""}{len(s["checks"])} checks in {s["elapsed_s"]:.1f} s.
+**Every derived prediction confirmed: {s["all_derived_confirmed"]}.** Disagreements with the paper are findings,
 not failures.
 
 ## Theorem 1 (NGD): predicted vs measured
@@ -302,7 +343,7 @@ ball, not globally.
 
 ## Theorem 2 (I-NSGD), an example prediction
 
-L0 = L1 = 1, tau1 = 2, tau2 = 1, beta = 2/3, Delta0 = 1, eps = 1e-2: T = {t2['T']}, gamma = {_f(t2['gamma'])},
-B = {t2['B']}, B' = {t2['B_prime']}, dominant term {t2['dominant_term']}, samples {t2['samples']}.
-Warnings: {'; '.join(t2['warnings'])}.
+L0 = L1 = 1, tau1 = 2, tau2 = 1, beta = 2/3, Delta0 = 1, eps = 1e-2: T = {t2["T"]}, gamma = {_f(t2["gamma"])},
+B = {t2["B"]}, B' = {t2["B_prime"]}, dominant term {t2["dominant_term"]}, samples {t2["samples"]}.
+Warnings: {"; ".join(t2["warnings"])}.
 """

@@ -19,8 +19,8 @@ import sys
 
 import numpy as np
 
-from insgd.numerics.engine import run
 from insgd.core import InputError
+from insgd.numerics.engine import run
 from insgd.verify.outputs import atomic_dir, check_out_dir
 
 
@@ -31,8 +31,11 @@ def _methods(cfg):
         ("SGD", "sgd", {"gamma": g["sgd"], "batch": B}),
         ("normalized SGD", "nsgd", {"gamma": g["nsgd"], "beta": 1.0, "batch": B}),
         ("clipped SGD", "clipped_sgd", {"gamma": g["clipped"], "batch": B, "clip": c_clip, "delta": d}),
-        (f"I-NSGD (beta={cfg['beta']:.3g})", "insgd",
-         {"gamma": g["insgd"], "beta": cfg["beta"], "batch": B, "batch_prime": Bp, "delta": d, "k": c_k}),
+        (
+            f"I-NSGD (beta={cfg['beta']:.3g})",
+            "insgd",
+            {"gamma": g["insgd"], "beta": cfg["beta"], "batch": B, "batch_prime": Bp, "delta": d, "k": c_k},
+        ),
         ("NSGD + momentum", "nsgd_momentum", {"gamma": g["momentum"], "batch": B, "momentum": 0.9}),
         ("SPIDER", "spider", {"gamma": g["spider"], "batch": B, "batch0": 10 * B, "q": 20}),
     ]
@@ -43,11 +46,21 @@ def phase_retrieval_config(quick, scale="variance", variant="paper", k_mode="mul
 
     prob = PhaseRetrieval(dim=20 if quick else 100, m=300 if quick else 3000, data_seed=0, scale=scale, variant=variant)
     return prob, {
-        "name": "phase_retrieval", "iters": 150 if quick else 3000, "batch": 64, "batch_prime": 8, "delta": 15.0,
-        "clip": 45.0, "k": 45.0 if k_mode == "multiply" else 1 / 45.0, "k_mode": k_mode, "beta": 2 / 3,
+        "name": "phase_retrieval",
+        "iters": 150 if quick else 3000,
+        "batch": 64,
+        "batch_prime": 8,
+        "delta": 15.0,
+        "clip": 45.0,
+        "k": 45.0 if k_mode == "multiply" else 1 / 45.0,
+        "k_mode": k_mode,
+        "beta": 2 / 3,
         "gammas": {"sgd": 5e-5, "nsgd": 0.25, "clipped": 0.25, "insgd": 0.5, "momentum": 0.25, "spider": 0.25},
-        "betas": [1.0, 4 / 5, 2 / 3, 7 / 10, 13 / 20], "batch_primes": [4, 8, 16, 32, 64],
-        "w0": lambda rng, R: prob.initial_point(rng, R), "scale": scale, "variant": variant,
+        "betas": [1.0, 4 / 5, 2 / 3, 7 / 10, 13 / 20],
+        "batch_primes": [4, 8, 16, 32, 64],
+        "w0": lambda rng, R: prob.initial_point(rng, R),
+        "scale": scale,
+        "variant": variant,
     }
 
 
@@ -56,18 +69,29 @@ def dro_config(quick, data, pipeline="leakfree", k_mode="multiply"):
     from insgd.numerics.finite_sums import DRO
 
     if data is None:
-        raise InputError("data must be given: download the WHO life-expectancy CSV (Kaggle, "
-                         "kumarajarshi/life-expectancy-who, file 'Life Expectancy Data.csv') and pass --data PATH")
+        raise InputError(
+            "data must be given: download the WHO life-expectancy CSV (Kaggle, "
+            "kumarajarshi/life-expectancy-who, file 'Life Expectancy Data.csv') and pass --data PATH"
+        )
     X, y = load_life_expectancy(data, pipeline=pipeline)
     if quick:
         X, y = X[:400], y[:400]
     prob = DRO(X=X, y=y, lam=0.01, reg="smooth", pipeline=pipeline)
     return prob, {
-        "name": "dro", "iters": 150 if quick else 2000, "batch": 128, "batch_prime": 16, "delta": 45.0, "clip": 60.0,
-        "k": 60.0 if k_mode == "multiply" else 1 / 60.0, "k_mode": k_mode, "beta": 2 / 3,
+        "name": "dro",
+        "iters": 150 if quick else 2000,
+        "batch": 128,
+        "batch_prime": 16,
+        "delta": 45.0,
+        "clip": 60.0,
+        "k": 60.0 if k_mode == "multiply" else 1 / 60.0,
+        "k_mode": k_mode,
+        "beta": 2 / 3,
         "gammas": {"sgd": 4e-5, "nsgd": 5e-2, "clipped": 0.18, "insgd": 0.28, "momentum": 5e-2, "spider": 5e-2},
-        "betas": [1.0, 4 / 5, 7 / 10, 2 / 3], "batch_primes": [16, 32, 64, 128],
-        "w0": lambda rng, R: prob.initial_point(rng, R), "pipeline": pipeline,
+        "betas": [1.0, 4 / 5, 7 / 10, 2 / 3],
+        "batch_primes": [16, 32, 64, 128],
+        "w0": lambda rng, R: prob.initial_point(rng, R),
+        "pipeline": pipeline,
     }
 
 
@@ -78,8 +102,13 @@ def _budget(cfg):
 
 def _summarize(samples, obj, diverged):
     """One panel entry: curves over checkpoints per seed, and the final and best objective per seed."""
-    return {"samples": samples.tolist(), "objective": obj.tolist(), "diverged": diverged.tolist(),
-            "final": obj[:, -1].tolist(), "best": np.nanmin(obj, axis=1).tolist()}
+    return {
+        "samples": samples.tolist(),
+        "objective": obj.tolist(),
+        "diverged": diverged.tolist(),
+        "final": obj[:, -1].tolist(),
+        "best": np.nanmin(obj, axis=1).tolist(),
+    }
 
 
 def _curves(prob, opt, hp, cfg, seeds, w0):
@@ -88,8 +117,19 @@ def _curves(prob, opt, hp, cfg, seeds, w0):
     return _summarize(tr.samples, tr.gap + prob.fstar, tr.diverged)
 
 
-def reproduce(which, seeds=3, quick=False, out="insgd-reproduce", data=None, force=False, scale="variance",
-              variant="paper", k_mode="multiply", pipeline="leakfree", progress=True):
+def reproduce(
+    which,
+    seeds=3,
+    quick=False,
+    out="insgd-reproduce",
+    data=None,
+    force=False,
+    scale="variance",
+    variant="paper",
+    k_mode="multiply",
+    pipeline="leakfree",
+    progress=True,
+):
     if seeds < 1:
         raise InputError(f"seeds must be >= 1, got {seeds}")
     if k_mode not in ("multiply", "divide"):
@@ -108,8 +148,14 @@ def reproduce(which, seeds=3, quick=False, out="insgd-reproduce", data=None, for
 def _reproduce(which, prob, cfg, seeds, quick, out, progress):
     S = np.arange(seeds)
     w0 = np.concatenate([cfg["w0"](np.random.default_rng(int(s)), 1) for s in S])
-    res = {"experiment": which, "quick": quick, "seeds": S.tolist(), "fstar": prob.fstar,
-           "config": {k: v for k, v in cfg.items() if k != "w0"}, "panels": {}}
+    res = {
+        "experiment": which,
+        "quick": quick,
+        "seeds": S.tolist(),
+        "fstar": prob.fstar,
+        "config": {k: v for k, v in cfg.items() if k != "w0"},
+        "panels": {},
+    }
     say = (lambda m: print(m, file=sys.stderr, flush=True)) if progress else (lambda m: None)
     left = {}
     for label, opt, hp in _methods(cfg):
@@ -119,8 +165,16 @@ def _reproduce(which, prob, cfg, seeds, quick, out, progress):
     insgd_hp = _methods(cfg)[3][2]
     say(f"[{which}] I-NSGD over beta")
     betas = np.repeat(cfg["betas"], seeds)
-    tr = run(prob, "insgd", np.tile(w0, (len(cfg["betas"]), 1)), cfg["iters"], np.tile(S, len(cfg["betas"])),
-             {**insgd_hp, "beta": betas}, n_checkpoints=60, max_samples=_budget(cfg))
+    tr = run(
+        prob,
+        "insgd",
+        np.tile(w0, (len(cfg["betas"]), 1)),
+        cfg["iters"],
+        np.tile(S, len(cfg["betas"])),
+        {**insgd_hp, "beta": betas},
+        n_checkpoints=60,
+        max_samples=_budget(cfg),
+    )
     nb = len(cfg["betas"])
     obj = (tr.gap + prob.fstar).reshape(nb, seeds, -1)
     smp, div = tr.samples.reshape(nb, seeds, -1), tr.diverged.reshape(nb, seeds)
@@ -131,10 +185,13 @@ def _reproduce(which, prob, cfg, seeds, quick, out, progress):
         res["panels"]["batch_prime"][f"B'={bp}"] = _curves(prob, "insgd", {**insgd_hp, "batch_prime": bp}, cfg, S, w0)
     res["summary"] = _summary(res)
     _plot(res, out / f"{which}.png")
-    table = {p: {m: {"final": c["final"], "best": c["best"], "diverged": c["diverged"]} for m, c in d.items()}
-             for p, d in res["panels"].items()}
-    (out / f"{which}.json").write_text(json.dumps({k: v for k, v in res.items() if k != "panels"} | {"results": table},
-                                                  indent=2, default=float))
+    table = {
+        p: {m: {"final": c["final"], "best": c["best"], "diverged": c["diverged"]} for m, c in d.items()}
+        for p, d in res["panels"].items()
+    }
+    (out / f"{which}.json").write_text(
+        json.dumps({k: v for k, v in res.items() if k != "panels"} | {"results": table}, indent=2, default=float)
+    )
     (out / f"{which}.md").write_text(res["summary"]["markdown"])
     return res
 
@@ -149,31 +206,50 @@ def _summary(res):
     best_other = next(m for m in ranked if m != insgd)
     fastest = ranked[0] == insgd
     cfg = res["config"]
-    lines = [f"# Reproduction: {res['experiment']} ({'quick' if res['quick'] else 'full'}, {len(res['seeds'])} seeds)", "",
-             f"Final objective (median over seeds [min, max]; f* ~ {res['fstar']:.4g}) after {_budget(cfg)} samples "
-             f"per run (what I-NSGD draws in {cfg['iters']} iterations):", "",
-             "| method | final objective | diverged runs |", "|---|---|---|"]
+    lines = [
+        f"# Reproduction: {res['experiment']} ({'quick' if res['quick'] else 'full'}, {len(res['seeds'])} seeds)",
+        "",
+        f"Final objective (median over seeds [min, max]; f* ~ {res['fstar']:.4g}) after {_budget(cfg)} samples "
+        f"per run (what I-NSGD draws in {cfg['iters']} iterations):",
+        "",
+        "| method | final objective | diverged runs |",
+        "|---|---|---|",
+    ]
     lines += [f"| {m} | {med[m]:.4g} [{spread[m][0]:.4g}, {spread[m][1]:.4g}] | {div[m]} |" for m in ranked]
-    verdict = (f"I-NSGD ends lowest: median {med[insgd]:.4g} vs {med[best_other]:.4g} for {best_other} "
-               f"(ratio {med[best_other] / med[insgd]:.3g})." if fastest else
-               f"The paper's claim that I-NSGD converges fastest is **not** reproduced here: {ranked[0]} ends lowest "
-               f"(median {med[ranked[0]]:.4g}) vs I-NSGD {med[insgd]:.4g}.")
+    verdict = (
+        f"I-NSGD ends lowest: median {med[insgd]:.4g} vs {med[best_other]:.4g} for {best_other} "
+        f"(ratio {med[best_other] / med[insgd]:.3g})."
+        if fastest
+        else f"The paper's claim that I-NSGD converges fastest is **not** reproduced here: {ranked[0]} ends lowest "
+        f"(median {med[ranked[0]]:.4g}) vs I-NSGD {med[insgd]:.4g}."
+    )
     betas = {b: float(np.median(c["final"])) for b, c in res["panels"]["beta"].items()}
-    lines += ["", verdict, "", "I-NSGD over beta (median final objective): " +
-              ", ".join(f"{b}: {v:.4g}" for b, v in betas.items()) + f"; best {min(betas, key=betas.get)}.",
-              "", f"Choices: I-NSGD k = {cfg['k']:.4g} ({cfg['k_mode']} reading of the clipping constant {cfg['clip']:g}); "
-              "clipped SGD gamma/max(1, (||g|| + delta)/clip); baselines' settings are ours (see verify/reproduce.py)."]
-    return {"fastest": ranked[0], "insgd_fastest": fastest, "median_final": med, "spread": spread, "diverged": div,
-            "beta_median_final": betas, "markdown": "\n".join(lines) + "\n"}
+    lines += [
+        "",
+        verdict,
+        "",
+        "I-NSGD over beta (median final objective): "
+        + ", ".join(f"{b}: {v:.4g}" for b, v in betas.items())
+        + f"; best {min(betas, key=betas.get)}.",
+        "",
+        f"Choices: I-NSGD k = {cfg['k']:.4g} ({cfg['k_mode']} reading of the clipping constant {cfg['clip']:g}); "
+        "clipped SGD gamma/max(1, (||g|| + delta)/clip); baselines' settings are ours (see verify/reproduce.py).",
+    ]
+    return {
+        "fastest": ranked[0],
+        "insgd_fastest": fastest,
+        "median_final": med,
+        "spread": spread,
+        "diverged": div,
+        "beta_median_final": betas,
+        "markdown": "\n".join(lines) + "\n",
+    }
 
 
 def _plot(res, path):
-    import matplotlib
+    from insgd.verify.figures import figure, legend, save
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
+    fig, axes = figure(1, 3, width=16, height=4.8)
     titles = {"methods": "methods", "beta": "I-NSGD: normalization beta", "batch_prime": "I-NSGD: independent batch B'"}
     for ax, (panel, curves) in zip(axes, res["panels"].items(), strict=True):
         for label, c in curves.items():
@@ -183,11 +259,12 @@ def _plot(res, path):
             ax.fill_between(x, np.nanmin(y, axis=0), np.nanmax(y, axis=0), alpha=0.2)
         ax.set_yscale("log")
         ax.set(xlabel="samples drawn (B' included)", ylabel="objective", title=titles[panel])
-        ax.legend(fontsize=7)
+        legend(ax)
     cfg = res["config"]
-    fig.suptitle(f"{res['experiment']}: median and min-max over {len(res['seeds'])} seeds; I-NSGD k = {cfg['k']:.3g} "
-                 f"({cfg['k_mode']} reading of clip {cfg['clip']:g}); clipped SGD gamma/max(1,(||g||+delta)/clip)"
-                 + (f"; N(.,.) as {cfg['scale']}" if "scale" in cfg else ""), fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    fig.suptitle(
+        f"{res['experiment']}: median and min-max over {len(res['seeds'])} seeds; I-NSGD k = {cfg['k']:.3g} "
+        f"({cfg['k_mode']} reading of clip {cfg['clip']:g}); clipped SGD gamma/max(1,(||g||+delta)/clip)"
+        + (f"; N(.,.) as {cfg['scale']}" if "scale" in cfg else ""),
+        fontsize=10,
+    )
+    save(fig, path)

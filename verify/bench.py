@@ -26,12 +26,28 @@ def bench_batching(runs=64, iters=10_000, sample=8):
     for i in range(k):
         run(problem, "ngd", w0[i], iters, [i], {"gamma": gammas[i], "beta": betas[i]})
     seq = (time.perf_counter() - t0) * runs / k
-    return {"runs": runs, "iters": iters, "batch_s": batch, "sequential_s": seq, "sequential_sampled": k,
-            "batching_speedup": seq / batch}
+    return {
+        "runs": runs,
+        "iters": iters,
+        "batch_s": batch,
+        "sequential_s": seq,
+        "sequential_sampled": k,
+        "batching_speedup": seq / batch,
+    }
 
 
-PR_SETUP = {"dim": 100, "m": 3000, "batch": 64, "batch_prime": 8, "runs": 256, "steps": 500,
-            "gamma": 0.5, "beta": 2 / 3, "delta": 15.0, "k": 45.0}
+PR_SETUP = {
+    "dim": 100,
+    "m": 3000,
+    "batch": 64,
+    "batch_prime": 8,
+    "runs": 256,
+    "steps": 500,
+    "gamma": 0.5,
+    "beta": 2 / 3,
+    "delta": 15.0,
+    "k": 45.0,
+}
 
 
 def _pr(cfg):
@@ -98,9 +114,16 @@ def bench_engine(cfg=None, loop_sample=4):
     for r in range(n):
         loop_kernel(prob.A, prob.y, W0[r], *args, np.random.default_rng(r))
     loop = (time.perf_counter() - t0) * R / n
-    return {"setup": cfg, "engine_s": engine, "bare_kernel_s": bare, "engine_overhead": engine / bare,
-            "engine_with_checkpoints_s": engine_ck,
-            "loop_s": loop, "loop_sampled_seeds": n, "speedup_vs_loop": loop / engine}
+    return {
+        "setup": cfg,
+        "engine_s": engine,
+        "bare_kernel_s": bare,
+        "engine_overhead": engine / bare,
+        "engine_with_checkpoints_s": engine_ck,
+        "loop_s": loop,
+        "loop_sampled_seeds": n,
+        "speedup_vs_loop": loop / engine,
+    }
 
 
 def bench_theory(n=1_000_000, sample=20):
@@ -115,15 +138,20 @@ def bench_theory(n=1_000_000, sample=20):
     t0 = time.perf_counter()
     T = t_grid(eps, *consts.values())
     grid = time.perf_counter() - t0
-    subs = {S.L0: 1, S.L1: 2, S.tau1: sp.Rational(3, 2), S.tau2: sp.Rational(1, 2), S.beta: sp.Rational(2, 3),
-            S.Delta0: 1}
+    subs = {S.L0: 1, S.L1: 2, S.tau1: sp.Rational(3, 2), S.tau2: sp.Rational(1, 2), S.beta: sp.Rational(2, 3), S.Delta0: 1}
     pts = eps[:: max(1, n // sample)][:sample]
     t0 = time.perf_counter()
     ref = [float(T_BOUND.subs(subs).subs(S.eps, sp.Float(e)).evalf()) for e in pts]
     per_point = (time.perf_counter() - t0) / len(pts)
     agree = float(np.max(np.abs(np.ceil(ref) - T[:: max(1, n // sample)][:sample]) / np.ceil(ref)))
-    return {"grid_points": n, "theory_grid_s": grid, "sympy_per_point_s": per_point,
-            "sympy_extrapolated_s": per_point * n, "theory_speedup": per_point * n / grid, "max_rel_diff": agree}
+    return {
+        "grid_points": n,
+        "theory_grid_s": grid,
+        "sympy_per_point_s": per_point,
+        "sympy_extrapolated_s": per_point * n,
+        "theory_speedup": per_point * n / grid,
+        "max_rel_diff": agree,
+    }
 
 
 def bench_main_job(quick=True):
@@ -147,11 +175,20 @@ def bench_all(quick=False):
     e = bench_engine()
     t = bench_theory()
     return {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
-                    "platform": platform.platform()},
-        "batching_speedup": b["batching_speedup"], "batching": b,
-        "engine_overhead": e["engine_overhead"], "speedup_vs_loop": e["speedup_vs_loop"], "engine": e,
-        "theory_speedup": t["theory_speedup"], "theory_grid_s": t["theory_grid_s"], "theory": t,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "platform": platform.platform(),
+        },
+        "batching_speedup": b["batching_speedup"],
+        "batching": b,
+        "engine_overhead": e["engine_overhead"],
+        "speedup_vs_loop": e["speedup_vs_loop"],
+        "engine": e,
+        "theory_speedup": t["theory_speedup"],
+        "theory_grid_s": t["theory_grid_s"],
+        "theory": t,
         "main_job_quick_s": bench_main_job(quick=True),
         "main_job_s": None if quick else bench_main_job(quick=False),
     }

@@ -1,0 +1,62 @@
+"""The import graph: verify -> theory, numerics -> core; numerics loads no SymPy; nothing imports upward or by the
+old top-level names."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYERS = {"insgd": ROOT / "insgd", "theory": ROOT / "theory", "numerics": ROOT / "numerics", "verify": ROOT / "verify"}
+ALLOWED = {  # layer -> insgd subpackages it may import (at any level of a module)
+    "insgd": set(),
+    "theory": {"core", "theory"},
+    "numerics": {"core", "numerics"},
+    "verify": {"core", "theory", "numerics", "verify"},
+}
+
+
+def _imports(path, module_level=False):
+    tree = ast.parse(path.read_text())
+    for node in tree.body if module_level else ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+
+
+def test_imports_flow_one_way():
+    bad = []
+    for layer, folder in LAYERS.items():
+        for path in folder.glob("*.py"):
+            for mod in _imports(path):
+                top = mod.split(".")[0]
+                if top in ("theory", "numerics", "verify", "tests"):
+                    bad.append(f"{path.name}: imports {mod} (use insgd.{mod})")
+                if top == "insgd" and mod != "insgd":
+                    sub = mod.split(".")[1]
+                    if sub not in ALLOWED[layer]:
+                        bad.append(f"{layer}/{path.name}: imports {mod}")
+            if layer == "insgd":  # the core: the standard library only at import time (mpmath lazily, in functions)
+                heavy = {m for m in _imports(path, module_level=True)} & {"numpy", "sympy", "scipy", "mpmath"}
+                bad += [f"insgd/{path.name}: imports {m} at module level" for m in heavy]
+    assert not bad, bad
+
+
+def test_numerics_engine_loads_no_sympy():
+    code = "import sys, insgd.numerics.engine, insgd.numerics.problems; print('sympy' in sys.modules, 'mpmath' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]
+
+
+def test_notebooks_import_only_the_package():
+    for nb in (ROOT / "notebooks").glob("*.py"):
+        mods = {m.split(".")[0] for m in _imports(nb)}
+        assert not mods & {"tests", "theory", "numerics", "verify"}, (nb.name, mods)
+
+
+def test_engine_knows_no_optimizer_by_name():
+    from insgd.numerics.optimizers import OPTIMIZERS
+
+    src = (ROOT / "numerics" / "engine.py").read_text()
+    assert not [n for n in OPTIMIZERS if f'"{n}"' in src or f"'{n}'" in src]
