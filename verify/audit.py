@@ -817,24 +817,32 @@ def _region_ok(x, region):
     return (a is sp.S.NegativeInfinity or x >= a) and (b is sp.oo or x <= b)
 
 
-def violation_at(audit, kind, c, x):
-    """A rigorous lower bound of the violation at the exact point x (> 0 means the claim fails there), or None."""
+RIGOROUS_DPS = 60  # digits of the interval re-checks that turn a numerical hint into a witness
+_NOT_ENCLOSED = (Unsupported, ZeroDivisionError, ValueError, OverflowError, TypeError)
+
+
+def rigorous_lower(compute):
+    """The lower end of the interval compute() returns, evaluated in 60-digit interval arithmetic; None when the
+    expression cannot be enclosed. The one re-check every witness goes through (> 0: a violation, certainly)."""
     old = iv.dps
-    iv.dps = 60
+    iv.dps = RIGOROUS_DPS
     try:
-        X = point(x)
-        if kind == "pl":
-            fs = audit.fstar_upper
-            if fs is None:
-                return None
-            residual = A.PL.residual(rho=c["rho"], mu=c["mu"], grad=sp.Abs(audit.df), gap=audit.f - fs)
-        else:
-            residual = hessian_residual(audit, c["L0"], c["L1"], c["alpha"])
-        return -ieval(residual, {W: X}).b
-    except (Unsupported, ZeroDivisionError, ValueError, OverflowError, TypeError):
+        return compute().a
+    except _NOT_ENCLOSED:
         return None
     finally:
         iv.dps = old
+
+
+def violation_at(audit, kind, c, x):
+    """A rigorous lower bound of the violation at the exact point x (> 0 means the claim fails there), or None."""
+    if kind == "pl":
+        if audit.fstar_upper is None:
+            return None
+        residual = A.PL.residual(rho=c["rho"], mu=c["mu"], grad=sp.Abs(audit.df), gap=audit.f - audit.fstar_upper)
+    else:
+        residual = hessian_residual(audit, c["L0"], c["L1"], c["alpha"])
+    return rigorous_lower(lambda: -ieval(residual, {W: point(x)}))
 
 
 def refute(audit, kind, c, region):
@@ -921,11 +929,11 @@ def _refute_pairs(audit, c, region, form):
 
 
 def _pair_violation(audit, c, X, XP, form):
-    old = iv.dps
-    iv.dps = 60
-    try:
+    """Rigorous lower bound of the literal/segment residual's violation at the exact pair (X, XP)."""
+    res = SMOOTHNESS_PAIR[form].residual(L0=c["L0"], L1=c["L1"], alpha=c["alpha"], **{k: A.KEYWORDS[k] for k in PAIR_NORMS[form]})
+
+    def compute():
         d1, d0 = ieval(audit.df, {W: point(X)}), ieval(audit.df, {W: point(XP)})
-        lhs = iabs(d1 - d0)
         if form == "literal":
             ref = iabs(d0)
         else:  # an upper bound of max |f'| on the segment: enclosures over 64 sub-intervals
@@ -933,12 +941,15 @@ def _pair_violation(audit, c, X, XP, form):
             step = (hi - lo) / 64
             top = max(iabs(ieval(audit.df, {W: box(lo + i * step, lo + (i + 1) * step)})).b for i in range(64))
             ref = iv.mpf([0, top])
-        rhs = (point(c["L0"]) + point(c["L1"]) * ipow(ref, c["alpha"])) * iabs(point(X) - point(XP))
-        return (lhs - rhs).a
-    except (Unsupported, ZeroDivisionError, ValueError, OverflowError, TypeError):
-        return None
-    finally:
-        iv.dps = old
+        ref_key = "grad_other" if form == "literal" else "grad_max"
+        env = {A.KEYWORDS["grad_diff"]: iabs(d1 - d0), A.KEYWORDS[ref_key]: ref, A.KEYWORDS["dist"]: iabs(point(X) - point(XP))}
+        return -ieval(res, env)
+
+    return rigorous_lower(compute)
+
+
+SMOOTHNESS_PAIR = {"literal": A.SMOOTH_LITERAL, "segment": A.SMOOTH_SEGMENT}
+PAIR_NORMS = {"literal": ("grad_diff", "grad_other", "dist"), "segment": ("grad_diff", "grad_max", "dist")}
 
 
 # -- the claims --------------------------------------------------------------------------------------------------
@@ -1412,7 +1423,7 @@ def _audit_numeric(problem, box, pl, sm, seed=0):
                 fx, gx = _mp_value_grad(problem, pts[i])
                 with mpmath.workdps(50):
                     r_, m_ = (mpmath.mpf(x.p) / x.q if x.is_Rational else mpmath.mpf(sp.N(x, 50)) for x in (rho, mu))
-                    lb = (fx - mpmath.mpf(repr(fstar_upper))) - gx**r_ / (2 * m_)
+                    lb = -A.PL.numeric("mpmath")(rho=r_, mu=m_, grad=gx, gap=fx - mpmath.mpf(repr(fstar_upper)))
             except Exception:  # noqa: BLE001 - a problem without an mpmath path
                 lb = None
             if lb is not None and lb > 0:
@@ -1553,29 +1564,22 @@ def audit_nd(expr, syms, box=None, pl_claims=(), smooth_claims=(), seed=0):
     def exact(kind, c, x):
         """Rigorous lower bound of the violation at the exact rational point x (60-digit intervals)."""
         env = {s: point(sp.Rational(repr(float(v)))) for s, v in zip(syms, x, strict=True)}
-        old = iv.dps
-        iv.dps = 60
-        try:
+
+        def compute():
             gi = [ieval(gk, env) for gk in grad]
-            gn2 = sum((t * t for t in gi), iv.mpf(0))
-            gn = iv.sqrt(gn2)
+            gn = iv.sqrt(sum((t * t for t in gi), iv.mpf(0)))
             if kind == "pl":  # the residual with the norms left as symbols, evaluated on their intervals
                 res = A.PL.residual(rho=c["rho"], mu=c["mu"], grad=A.KEYWORDS["grad"], gap=A.KEYWORDS["gap"])
-                val = -ieval(res, {A.KEYWORDS["grad"]: gn, A.KEYWORDS["gap"]: ieval(expr - fstar_upper, env)})
-            else:
-                Hm = [[ieval(hess[i, j], env) for j in range(d)] for i in range(d)]
-                frob_lo = iv.sqrt(sum((iabs(Hm[i][j]) ** 2 for i in range(d) for j in range(d)), iv.mpf(0)))
-                # ||H||_2 >= ||H||_F / sqrt(d): a rigorous lower bound of the spectral norm
-                hn = frob_lo / iv.sqrt(iv.mpf(d))
-                res = A.SMOOTH_HESSIAN.residual(
-                    L0=c["L0"], L1=c["L1"], alpha=c["alpha"], hess=A.KEYWORDS["hess"], grad=A.KEYWORDS["grad"]
-                )
-                val = -ieval(res, {A.KEYWORDS["hess"]: hn, A.KEYWORDS["grad"]: gn})
-            return val.a
-        except (Unsupported, ZeroDivisionError, ValueError, OverflowError, TypeError):
-            return None
-        finally:
-            iv.dps = old
+                return -ieval(res, {A.KEYWORDS["grad"]: gn, A.KEYWORDS["gap"]: ieval(expr - fstar_upper, env)})
+            Hm = [[ieval(hess[i, j], env) for j in range(d)] for i in range(d)]
+            frob_lo = iv.sqrt(sum((iabs(Hm[i][j]) ** 2 for i in range(d) for j in range(d)), iv.mpf(0)))
+            hn = frob_lo / iv.sqrt(iv.mpf(d))  # ||H||_2 >= ||H||_F / sqrt(d): a rigorous lower bound
+            res = A.SMOOTH_HESSIAN.residual(
+                L0=c["L0"], L1=c["L1"], alpha=c["alpha"], hess=A.KEYWORDS["hess"], grad=A.KEYWORDS["grad"]
+            )
+            return -ieval(res, {A.KEYWORDS["hess"]: hn, A.KEYWORDS["grad"]: gn})
+
+        return rigorous_lower(compute)
 
     claims = []
     region = "R^d" if box is None else f"[{lo:g}, {hi:g}]^{d}"
