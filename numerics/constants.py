@@ -63,6 +63,7 @@ class PL:
     how: str = ""
     mu_at: dict = field(default_factory=dict)  # rho -> best mu, for the rhos the problem can certify
     exact: dict = field(default_factory=dict)  # text of rho -> text of mu, exact, where the floats round closed forms
+    tight: bool = False  # equality ||grad f||^rho / (2 mu) = f - f* everywhere: Theorem 1's rate is attained here
 
 
 @dataclass(frozen=True)

@@ -125,7 +125,7 @@ class Power(Problem):
             smooth.append(Smooth("literal", 2.0, 0.0, 0.0, GLOBAL, "grad is 2-Lipschitz"))
         else:
             smooth.append(Fails("literal", GLOBAL, "at w' = 0 eq. (2) needs p r^(p-1) <= L0 r for all r"))
-        pl = [PL(rho, rho, GLOBAL, "||grad||^rho = p^rho r^p", {rho: p**rho / 2}, {ex_rho: f"({P})**({ex_rho})/2"})]
+        pl = [PL(rho, rho, GLOBAL, "||grad||^rho = p^rho r^p", {rho: p**rho / 2}, {ex_rho: f"({P})**({ex_rho})/2"}, tight=True)]
         if radius is not None:
             R = Region(float(radius))
             L0 = p * (p - 1) * radius ** (p - 2)

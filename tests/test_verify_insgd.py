@@ -159,3 +159,70 @@ def test_noise_frontier_known_answer():
     assert fr["tau2"][0] == pytest.approx(np.sqrt(5.0), rel=1e-12)  # max ||b_r|| = ||(-1, 2)||, attained at w = 0
     assert fr["tau2"][1] == pytest.approx(np.sqrt(5.0), rel=1e-12)
     assert "estimated" in fr["label"]
+
+
+def test_normalization_acts_with_a_real_L1():
+    # |w|^4 from w0 = 4: ||grad F|| = 256 there, and Theorem 2's clipping (4 L1 gamma)(2 ||g'|| + delta) exceeds 1.
+    from insgd.numerics.problems import Power
+
+    r = theorem2_check(Power(p=4.0), 0.5, 0.1, 1.0, 2.0, seeds=8, w0=[4.0])
+    assert r.constants["L1"] > 1 and r.constants["form"] == "segment"
+    assert 0 < r.h_active_fraction < 1 and r.verdict == "pass"
+    assert r.B_prime_derived > r.B_prime  # the union bound over T steps asks for more than 16 tau1^2
+
+
+def test_budget_that_ends_runs_before_T_is_inconclusive_not_fail():
+    r = theorem2_check(Quadratic(dim=2), 1.0, 0.5, 0.5, 0.05, seeds=8, budget=5)
+    assert r.not_finished > 0 and r.verdict == "inconclusive"
+    res = cli(
+        "check-insgd",
+        "--problem",
+        "quadratic",
+        "--param",
+        "dim=2",
+        "--tau1",
+        "1",
+        "--tau2",
+        "0.5",
+        "--beta",
+        "1/2",
+        "--eps",
+        "0.05",
+        "--seeds",
+        "8",
+        "--budget",
+        "5",
+    )
+    assert res.returncode == 0 and "inconclusive" in res.stdout
+
+
+def test_exit_codes_follow_the_verdicts():
+    ok = cli("check", "--problem", "power", "--param", "p=4", "--beta", "2/3", "--eps-grid", "1e-2:1e-4:3")
+    assert ok.returncode == 0 and "pass" in ok.stdout
+    bad = cli(
+        "check",
+        "--problem",
+        "power",
+        "--param",
+        "p=4",
+        "--beta",
+        "1/2",
+        "--eps-grid",
+        "1e-2:1e-4:3",
+        "--L0",
+        "1",
+        "--L1",
+        "1e-9",
+        "--alpha",
+        "0",
+        "--rho",
+        "4/3",
+        "--mu",
+        "10",
+        "--time-limit",
+        "10",
+    )
+    assert bad.returncode == 1 and "fail" in bad.stdout
+    assert_one_line_error(cli("check", "--problem", "power", "--beta", "1/2", "--L0", "1"), "missing --L1")
+    lem = cli("lemma2", "--tau1", "1", "--tau2", "0.5", "--dim", "1", "--grad-norm", "3", "--trials", "2000", "--json")
+    assert lem.returncode == 0 and lem.json()["paper_refuted"] and lem.json()["verdict"] == "pass"

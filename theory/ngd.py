@@ -153,6 +153,43 @@ def derived_T(regime: int, q=None, a=None):
     return THEOREM1_DERIVED.cases[regime][0].T.subs({q_: Q if q is None else q, a_: C * GAMMA if a is None else a})
 
 
+NEAR = sp.Rational(1, 1000)  # inputs this close to a boundary are likely a rounded fraction (0.6667 for 2/3)
+
+
+def near_boundary(alpha_v, beta_v, rho_v) -> list:
+    """Inputs within NEAR of a decision boundary (rho = 2 - beta, alpha = beta) but not on it: both classifications,
+    so that a rounded 2/3 does not silently decide the regime."""
+    a, b, r = exact(alpha_v), exact(beta_v), exact(rho_v)
+    out = []
+    d = r - (2 - b)
+    if d != 0 and abs(d) <= NEAR:
+        k = regime_of(b, r)
+        out.append(
+            {
+                "boundary": "rho = 2 - beta",
+                "distance": d,
+                "classification_as_given": k,
+                "classification_on_boundary": 2,
+                "warning": f"rho - (2 - beta) = {sp.N(d, 3)}: within {NEAR} of the regime boundary; as given this is "
+                f"regime {k}, on the boundary (rho = 2 - beta exactly) regime 2. Give exact fractions "
+                "(e.g. 2/3, 4/3) if the boundary is meant",
+            }
+        )
+    d = b - a
+    if d != 0 and abs(d) <= NEAR:
+        out.append(
+            {
+                "boundary": "alpha = beta",
+                "distance": d,
+                "classification_as_given": "alpha <= beta" if d > 0 else "alpha > beta",
+                "classification_on_boundary": "alpha = beta",
+                "warning": f"beta - alpha = {sp.N(d, 3)}: within {NEAR} of alpha = beta, the condition Theorem 1 "
+                f"needs; as given it {'holds' if d > 0 else 'fails'}. Give exact fractions if equality is meant",
+            }
+        )
+    return out
+
+
 def regime_of(beta_v, rho_v) -> int:
     """Theorem 1's regime at (beta, rho), decided exactly from the record's regime relations."""
     return THEOREM1_DERIVED.regime({beta: exact(beta_v), rho: exact(rho_v)})
@@ -256,6 +293,7 @@ class NGDPrediction:
     disagreement: str
     admissible: dict
     warnings: list = field(default_factory=list)
+    near_boundary: list = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
@@ -282,6 +320,9 @@ class NGDPrediction:
             "conditions_derived": [c.text for c in THEOREM1_DERIVED.conditions],
             "differences": differences(THEOREM1_PRINTED, THEOREM1_DERIVED),
             "warnings": self.warnings,
+            "near_boundary": [
+                {k: json_number(v) if isinstance(v, sp.Basic) else v for k, v in n.items()} for n in self.near_boundary
+            ],
         }
 
 
@@ -300,12 +341,13 @@ def predict_ngd(L0_v, L1_v, alpha_v, beta_v, rho_v, mu_v, eps_v, delta0=None) ->
     }
     d0 = positive("delta0", delta0) if delta0 is not None else None
     k = regime_of(b_, vals[rho])
+    near = near_boundary(a_, b_, vals[rho])
     q = Q.subs(vals)
     # Numbers are evaluated in 50-digit floats: exact rational powers of rationals with large terms make
     # SymPy factor big integers. Decisions (regime, orders, agreement) stay exact.
     fv = {s_: sp.Float(sp.N(v, DIGITS), DIGITS) for s_, v in vals.items()}
     gam = GAMMA.subs(fv)
-    warnings = []
+    warnings = [n["warning"] for n in near]
     theta = THETA.subs(fv)
     if theta >= 2:
         raise InputError(f"eps is too large for the derivation: theta = {sp.N(theta, 6)} must be < 2")
@@ -375,4 +417,5 @@ def predict_ngd(L0_v, L1_v, alpha_v, beta_v, rho_v, mu_v, eps_v, delta0=None) ->
         disagreement=why,
         admissible=admissible_forms(a_, vals[rho]),
         warnings=warnings,
+        near_boundary=near,
     )

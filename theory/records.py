@@ -130,13 +130,13 @@ def differences(a: Theorem, b: Theorem) -> list:
         return {(sp.srepr(c.relation) if c.relation is not None else c.text): c for c in t.conditions}
 
     ka, kb = keyed(a), keyed(b)
-    for key in kb.keys() - ka.keys():
-        c = kb[key]
-        out.append(
-            f"condition needed by the {b.reading} reading, not stated in the {a.reading} one: {c.text}"
-            + (f" ({c.where})" if c.where else "")
-        )
-    for key in ka.keys() - kb.keys():
-        c = ka[key]
-        out.append(f"condition of the {a.reading} reading that the {b.reading} one does not need: {c.text}")
+    for key, c in kb.items():  # in the order the records list them (deterministic output)
+        if key not in ka:
+            out.append(
+                f"condition needed by the {b.reading} reading, not stated in the {a.reading} one: {c.text}"
+                + (f" ({c.where})" if c.where else "")
+            )
+    for key, c in ka.items():
+        if key not in kb:
+            out.append(f"condition of the {a.reading} reading that the {b.reading} one does not need: {c.text}")
     return out

@@ -14,7 +14,7 @@ import numpy as np
 import sympy as sp
 
 from insgd.numerics.engine import MAX_SEED
-from insgd.theory.numbers import InputError, parse_float, parse_number
+from insgd.theory.numbers import InputError, in_closed, parse_float, parse_number, positive
 from insgd.verify.outputs import IMAGE_SUFFIXES, atomic_dir, atomic_file, check_out_dir, check_out_file
 
 # A token that starts with '-' and then a digit, '.', 'inf' or 'nan' is a value, not an option: `--eps -1e-3`
@@ -47,12 +47,21 @@ def _count(lo, hi):
     return conv
 
 
-def _print_json(obj) -> None:
-    print(json.dumps(obj, indent=2, allow_nan=False))
+def _print_json(obj, args=None) -> None:
+    """One compact line (for pipes and `jq`); indented with --pretty."""
+    pretty = bool(getattr(args, "pretty", False))
+    print(json.dumps(obj, indent=2 if pretty else None, allow_nan=False))
+
+
+def _json_options(parser):
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object on one line")
+    parser.add_argument("--pretty", action="store_true", help="with --json: indent the JSON for reading")
 
 
 def _g(x, fmt=".6g") -> str:
     """A float for text output: never 'nan' or 'inf' printed as if it were a result."""
+    if x is None:
+        return "none"
     return format(x, fmt) if np.isfinite(x) else "not finite (float64 overflow)"
 
 
@@ -70,7 +79,7 @@ def cmd_predict_ngd(args) -> int:
 
     p = predict_ngd(args.L0, args.L1, args.alpha, args.beta, args.rho, args.mu, args.eps, args.delta0)
     if args.json:
-        _print_json(p.to_json())
+        _print_json(p.to_json(), args)
         return 0
     j = p.to_json()
     k = p.regime
@@ -126,7 +135,7 @@ def cmd_predict_insgd(args) -> int:
         j["budget_iterations"] = T
         j["eps_min"] = json_number(e_min)
     if args.json:
-        _print_json(j)
+        _print_json(j, args)
         return 0
     print("Theorem 2 (I-NSGD)")
     rows = [
@@ -208,7 +217,7 @@ def cmd_run(args) -> int:
     if args.save is not None:
         trace.save(args.save, overwrite=args.force)
     if args.json:
-        _print_json(trace.to_json())
+        _print_json(trace.to_json(), args)
         return 0
     print(f"{args.optimizer} on {problem.name} (dim {problem.dim}), {args.runs} run(s), {args.iters} iterations")
     for r in range(args.runs):
@@ -231,7 +240,7 @@ def cmd_problems(args) -> int:
             entry.update(make_problem(name).describe())
         out[name] = entry
     if args.json:
-        _print_json(out)
+        _print_json(out, args)
         return 0
     for name, e in out.items():
         params = ", ".join(f"{k}={v['default']}" for k, v in e["parameters"].items()) or "-"
@@ -255,7 +264,7 @@ def cmd_bench(args) -> int:
     if args.only == "batching":
         res = bench_batching(runs=args.runs, iters=args.iters, sample=args.sample)
         if args.json:
-            _print_json(res)
+            _print_json(res, args)
         else:
             print(
                 f"batching: {res['runs']} NGD configurations x {res['iters']} iterations: batch {res['batch_s']:.3f} s, "
@@ -265,7 +274,7 @@ def cmd_bench(args) -> int:
         return 0
     res = bench_all(quick=args.quick)
     if args.json:
-        _print_json(res)
+        _print_json(res, args)
         return 0
     e = res["engine"]
     print(
@@ -341,62 +350,108 @@ def _grid(text):
     return np.geomspace(a, b, int(n))
 
 
+def cmd_theorems(args) -> int:
+    from insgd.theory.theorems import REGISTRY, all_differences, get
+
+    if args.name is not None:
+        t = get(args.name)
+        if args.json:
+            _print_json(t.to_json(), args)
+            return 0
+        j = t.to_json()
+        print(f"{t.name}\n  source: {t.source}\n  reading: {t.reading}\n  assumptions: {', '.join(j['assumptions'])}")
+        print(f"  algorithm: {t.algorithm}, step size {j['step_size']}\n  promise: {t.promise} (probability {j['probability']})")
+        for c in j["conditions"]:
+            print(f"  condition: {c['text']}" + (f"  [{c['relation']}]" if c["relation"] else ""))
+        for k, b in j["bound"].items():
+            print(f"  bound{'' if k == '0' else f' (regime {k})'}: {b}  ({j['bound_kind']})")
+        for k, cases in j["T"].items():
+            for c in cases:
+                print(
+                    f"  T{'' if k == '0' else f' (regime {k})'}: {c['kind']} {c['T']}"
+                    + ("" if c["when"] == "True" else f"  when {c['when']}")
+                )
+        for k, v in j["parameters"].items():
+            print(f"  {k} = {v}")
+        print(f"  statement: {t.statement}")
+        return 0
+    if args.json:
+        _print_json({"theorems": [t.to_json() for t in REGISTRY.values()], "differences": all_differences()}, args)
+        return 0
+    print(_table([(k, f"{t.source} | assumptions {', '.join(t.assumption_keys)} | {t.algorithm}") for k, t in REGISTRY.items()]))
+    for pair, diffs in all_differences().items():
+        print(f"\n{pair}:")
+        for d in diffs:
+            print(f"  - {d}")
+    return 0
+
+
 def cmd_check(args) -> int:
     from insgd.verify.checks import check, plot_check
 
     if args.plot is not None:
         check_out_file(args.plot, args.force, "plot", IMAGE_SUFFIXES)
     problem = _load_problem(args)
-    beta = parse_float("beta", args.beta, lo=0, hi=1, lo_open=False)
-    res = check(problem, beta, eps_grid=None if args.eps_grid is None else _grid(args.eps_grid))
+    beta = parse_number("beta", args.beta)
+    if not 0 <= beta <= 1:
+        raise InputError(f"beta must satisfy 0 <= beta <= 1, got {args.beta}")
+    given = {k: getattr(args, k) for k in ("L0", "L1", "alpha", "rho", "mu")}
+    if any(v is not None for v in given.values()):
+        missing = [k for k, v in given.items() if v is None]
+        if missing:
+            raise InputError(f"constants must be given all together (--L0 --L1 --alpha --rho --mu); missing --{missing[0]}")
+        for k in ("L0", "L1", "rho", "mu"):
+            positive(k, given[k])
+        in_closed("alpha", given["alpha"], 0, 1)
+    res = check(
+        problem,
+        beta,
+        eps_grid=None if args.eps_grid is None else _grid(args.eps_grid),
+        constants=given if given["L0"] is not None else None,
+        audit_time_s=args.time_limit,
+    )
     if args.plot is not None:
         with atomic_file(args.plot, args.force, "plot", IMAGE_SUFFIXES) as tmp:
             plot_check(res, tmp)
     j = res.to_json()
     code = 1 if j["verdict"] == "fail" else 0  # 0 pass (or inconclusive), 1 fail, 2 bad input
     if args.json:
-        _print_json(j)
+        _print_json(j, args)
         return code
     print(f"Theorem 1 check: {problem.name} {problem.params()} beta = {args.beta}")
-    print(
-        _table(
-            [
-                (
-                    "constants",
-                    f"L0={j['L0']:.4g} L1={j['L1']:.3g} alpha={j['alpha']:.3g} rho={j['rho']:.4g} mu={j['mu']:.4g} "
-                    f"({j['region']})",
-                ),
-                (
-                    "regime predicted / measured",
-                    f"{j['regime']} / {j['regime_measured']} (q {j['q_predicted']:.4g} / {j['q_measured']:.4g})",
-                ),
-                ("T exponent paper", j["T_exponent_paper"]),
-                ("T exponent derived", f"{j['T_exponent_derived']:.4g} (on this grid {j['T_exponent_derived_on_grid']:.4g})"),
-                (
-                    "T exponent measured",
-                    f"{j['T_exponent_measured']:.4g} [{j['T_exponent_ci'][0]:.4g}, {j['T_exponent_ci'][1]:.4g}]",
-                ),
-                ("bound holds", j["bound_holds"]),
-                ("looseness T_derived/T_measured", f"{j['looseness']:.4g}"),
-                ("data support", j["agrees_with"]),
-                ("verdict", j["verdict"]),
-            ]
-        )
-    )
+    _print_warnings(j["warnings"])
+    rows = [
+        (
+            "constants",
+            f"L0={j['L0']:.4g} L1={j['L1']:.3g} alpha={j['alpha']:.3g} rho={j['rho']:.4g} mu={j['mu']:.4g} "
+            f"({j['constants_source']}, {j['region']}{', PL tight' if j['tight'] else ''})",
+        ),
+        ("regime predicted / measured", f"{j['regime']} / {j['regime_measured']}"),
+        ("T exponent printed / derived", f"{_g(j['T_exponent_paper'])} / {j['T_exponent_derived']:.4g}"),
+    ]
+    rows += [(f"[{a['kind']}] {a['name']}", f"{a['verdict']}: {a['evidence']}") for a in j["assertions"]]
+    rows.append(("verdict", j["verdict"] + (" (inconclusive: exit 0)" if j["verdict"] == "inconclusive" else "")))
+    print(_table(rows))
+    if j["disagreement"]:
+        print(f"paper vs derived: {j['disagreement']}")
     return code
+
+
+def _print_warnings(warnings):
+    for w in warnings:
+        print(f"warning: {w}")
 
 
 def cmd_verify_all(args) -> int:
     from insgd.verify.main_job import run_all
 
     s = run_all(args.out, quick=args.quick, force=args.force, data=args.data, workers=args.workers, progress=not args.quiet)
-    n = len(s["checks"])
-    ok = sum(r["verdict"] == "pass" for r in s["checks"])
+    c = s["verdict_counts"]
     print(
-        f"{ok}/{n} checks confirm the derived predictions; {len(s['paper_disagreements'])} disagreement(s) with "
-        f"the paper; {s['elapsed_s']:.1f} s. Report: {args.out}/report.md"
+        f"{c['pass']} pass, {c['inconclusive']} inconclusive, {c['fail']} fail (derived predictions); "
+        f"{len(s['paper_disagreements'])} disagreement(s) with the paper; {s['elapsed_s']:.1f} s. Report: {args.out}/report.md"
     )
-    return 0 if s["all_derived_confirmed"] else 1
+    return 1 if s["any_fail"] else 0
 
 
 def cmd_check_insgd(args) -> int:
@@ -409,11 +464,19 @@ def cmd_check_insgd(args) -> int:
         "beta": parse_float("beta", args.beta, lo=0, hi=1),
         "eps": parse_float("eps", args.eps, lo=0),
     }
-    res = theorem2_check(problem, vals["tau1"], vals["tau2"], vals["beta"], vals["eps"], seeds=args.seeds, budget=args.budget)
+    w0 = None
+    if args.w0 is not None:
+        w0 = np.atleast_1d(np.asarray(_numbers("w0", args.w0), float))
+        w0 = np.full(problem.dim, w0[0]) if w0.size == 1 else w0
+        if w0.size != problem.dim:
+            raise InputError(f"w0 must be a number or {problem.dim} comma-separated numbers, got {w0.size}")
+    res = theorem2_check(
+        problem, vals["tau1"], vals["tau2"], vals["beta"], vals["eps"], seeds=args.seeds, budget=args.budget, w0=w0
+    )
     j = res.to_json()
     code = 1 if j["verdict"] == "fail" else 0
     if args.json:
-        _print_json(j)
+        _print_json(j, args)
         return code
     print(
         f"Theorem 2 check: I-NSGD on {problem.name} {problem.params()} with the synthetic oracle "
@@ -430,13 +493,19 @@ def cmd_check_insgd(args) -> int:
                     f"[{j['fraction_ci'][0]:.3f}, {j['fraction_ci'][1]:.3f}]",
                 ),
                 ("median T_hit", j["T_hit_median"]),
+                (
+                    "constants",
+                    f"L0={j['constants']['L0']:.4g} L1={j['constants']['L1']:.4g} alpha={j['constants']['alpha']:.4g} "
+                    f"({j['constants']['form']} form, {j['constants']['region']})",
+                ),
+                ("steps with h_t > 1", f"{j['h_active_fraction']:.3f} (the normalization acted on this fraction of steps)"),
+                ("B' printed / derived", f"{j['B_prime']} / {j['B_prime_derived']}"),
                 ("looseness T / median T_hit", j["looseness"]),
-                ("verdict", j["verdict"]),
+                ("verdict", j["verdict"] + (" (exit 0)" if j["verdict"] == "inconclusive" else "")),
             ]
         )
     )
-    for w in j["warnings"]:
-        print(f"warning: {w}")
+    _print_warnings(j["warnings"])
     return code
 
 
@@ -452,9 +521,17 @@ def cmd_lemma2(args) -> int:
         seed=args.seed,
         oracle=args.oracle,
     )
+    code = 1 if j["verdict"] == "fail" else 0
     if args.json:
-        _print_json(j)
-        return 0
+        _print_json(j, args)
+        return code
+    print(
+        f"Lemma 2 with B = {j['B']}: P(fail) = {j['p_fail']:.4g} [{j['p_fail_ci'][0]:.4g}, {j['p_fail_ci'][1]:.4g}] "
+        f"over {j['trials']} trials ({j['oracle']} oracle)\n"
+        f"  printed (it never fails): {'refuted' if j['paper_refuted'] else 'not contradicted'}\n"
+        f"  derived (P(fail) <= {j['derived_bound']:.4g}): {j['verdict']}"
+    )
+    return code
     print(
         f"Lemma 2 with B = {j['B']}: P(fail) = {j['p_fail']:.4g} [{j['p_fail_ci'][0]:.4g}, {j['p_fail_ci'][1]:.4g}] "
         f"over {j['trials']} trials ({j['oracle']} oracle); the paper states 0; Chebyshev bound {j['chebyshev_bound']:.4g}"
@@ -480,7 +557,7 @@ def cmd_reproduce(args) -> int:
         progress=not args.json,
     )
     if args.json:
-        _print_json(json.loads((Path(out) / f"{args.experiment}.json").read_text()))
+        _print_json(json.loads((Path(out) / f"{args.experiment}.json").read_text()), args)
         return 0
     print(res["summary"]["markdown"])
     print(f"Figure: {out}/{args.experiment}.png; results: {out}/{args.experiment}.json")
@@ -537,7 +614,7 @@ def _short(v, n=6):
 
 def _emit_audit(out, args):
     if args.json:
-        _print_json(out)
+        _print_json(out, args)
         return
     fs = out.get("fstar")
     print(f"f = {out.get('expr', out.get('problem'))}")
@@ -599,7 +676,20 @@ def build_parser() -> argparse.ArgumentParser:
             "Nonconvex Optimization' against mathematics and experiment. Numbers accept fractions (2/3)."
         ),
     )
+    from insgd import __version__
+
+    ap.add_argument("--version", action="version", version=f"insgd {__version__}")
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    th = sub.add_parser(
+        "theorems",
+        help="list the registered theorems (source, assumptions, algorithm, bound, T(eps)) and what separates readings",
+        description="Every theorem record of the registry (insgd.theory.theorems), each as printed and as derived, "
+        "with the differences between the two readings computed field by field.",
+    )
+    th.add_argument("--name", help="show one record in full (e.g. theorem2.derived)")
+    _json_options(th)
+    th.set_defaults(func=cmd_theorems)
 
     pr = sub.add_parser("predict", help="what Theorem 1 (NGD) or Theorem 2 (I-NSGD) predicts")
     psub = pr.add_subparsers(dest="which", required=True, parser_class=_Parser)
@@ -612,7 +702,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("L0", "L1", "alpha", "beta", "rho", "mu", "eps"):
         pn.add_argument(f"--{name}", required=True, metavar="X")
     pn.add_argument("--delta0", metavar="X", help="f(w0) - f*; enables the explicit T_derived")
-    pn.add_argument("--json", action="store_true", help="print one JSON object")
+    _json_options(pn)
     pn.add_argument("--latex", action="store_true", help="print formulas as LaTeX")
     pn.set_defaults(func=cmd_predict_ngd)
 
@@ -627,7 +717,7 @@ def build_parser() -> argparse.ArgumentParser:
     pi.add_argument("--alpha", metavar="X", help="checks the proof's precondition alpha <= beta")
     pi.add_argument("--iterations", metavar="N", help="iteration budget: report the smallest eps")
     pi.add_argument("--samples", metavar="N", help="sample budget: report the smallest eps")
-    pi.add_argument("--json", action="store_true", help="print one JSON object")
+    _json_options(pi)
     pi.add_argument("--latex", action="store_true", help="print formulas as LaTeX")
     pi.set_defaults(func=cmd_predict_insgd)
 
@@ -662,11 +752,11 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--save", metavar="PATH", help="write PATH.npz and PATH.json")
     rn.add_argument("--force", action="store_true", help="overwrite an existing --save target")
     rn.add_argument("--quiet", action="store_true", help="no progress bar")
-    rn.add_argument("--json", action="store_true", help="print one JSON object")
+    _json_options(rn)
     rn.set_defaults(func=cmd_run)
 
     pb = sub.add_parser("problems", help="list problems with their parameters and certified constants")
-    pb.add_argument("--json", action="store_true")
+    _json_options(pb)
     pb.set_defaults(func=cmd_problems)
 
     ck = sub.add_parser(
@@ -675,11 +765,24 @@ def build_parser() -> argparse.ArgumentParser:
         description="Regime, bound and complexity checks of Theorem 1 on a problem with certified "
         "constants, using the tightest constants it certifies.",
     )
-    ck.add_argument("--problem", required=True)
-    ck.add_argument("--param", action="append", metavar="K=V")
-    ck.add_argument("--beta", required=True, help="NGD normalization power")
+    ck.add_argument("--problem", required=True, help="a registered problem (see `insgd problems`), e.g. power")
+    ck.add_argument("--param", action="append", metavar="K=V", help="a problem parameter, repeatable (e.g. --param p=4)")
+    ck.add_argument("--beta", required=True, help="NGD normalization power in [alpha, 1]; exact fractions welcome (2/3)")
+    for name, what in (("L0", "L0 > 0"), ("L1", "L1 > 0"), ("alpha", "0 <= alpha <= 1"), ("rho", "rho > 0"), ("mu", "mu > 0")):
+        ck.add_argument(
+            f"--{name}",
+            help=f"claimed constant ({what}); give all five to check with your constants instead "
+            "of the certified ones (the auditor tests them on the ball the iterates stay in)",
+        )
+    ck.add_argument(
+        "--time-limit",
+        type=_count(1, 3600),
+        default=20,
+        metavar="S",
+        help="seconds the auditor may spend on given constants (default 20)",
+    )
     ck.add_argument("--eps-grid", metavar="A:B:N", help="geometric grid of eps from A to B, N points (default 1e-2:1e-5:5)")
-    ck.add_argument("--json", action="store_true")
+    _json_options(ck)
     ck.add_argument(
         "--plot", metavar="FILE", help="write a figure (.png, .pdf or .svg): Delta_t with the bound, and T(eps) with both slopes"
     )
@@ -693,13 +796,19 @@ def build_parser() -> argparse.ArgumentParser:
         "synthetic oracle with exactly (tau1, tau2); report the fraction of seeds reaching "
         "||grad F|| <= eps within T (claim: >= 1/2) and the hitting times.",
     )
-    ci.add_argument("--problem", required=True)
-    ci.add_argument("--param", action="append", metavar="K=V")
-    for name in ("tau1", "tau2", "beta", "eps"):
-        ci.add_argument(f"--{name}", required=True)
+    ci.add_argument("--problem", required=True, help="a registered problem (see `insgd problems`), e.g. cosh")
+    ci.add_argument("--param", action="append", metavar="K=V", help="a problem parameter, repeatable (e.g. --param p=4)")
+    for name, what in (
+        ("tau1", "Assumption 4's relative noise tau1 >= 0 of the synthetic oracle (e.g. 0.5)"),
+        ("tau2", "Assumption 4's absolute noise tau2 > 0 (e.g. 0.1)"),
+        ("beta", "I-NSGD's normalization power, 0 < beta <= 1 (e.g. 1 or 2/3)"),
+        ("eps", "target gradient norm eps > 0: success is min_t ||grad F(w_t)|| <= eps (e.g. 0.3)"),
+    ):
+        ci.add_argument(f"--{name}", required=True, help=what)
+    ci.add_argument("--w0", help="start point: a number or dim comma-separated numbers (default: w* + 1/sqrt(dim))")
     ci.add_argument("--seeds", type=_count(1, 10**4), default=64, help="number of seeds (default 64, <= 1e4)")
     ci.add_argument("--budget", type=_count(1, 10**8), default=200_000, help="iteration cap per run (default 200000)")
-    ci.add_argument("--json", action="store_true")
+    _json_options(ci)
     ci.set_defaults(func=cmd_check_insgd)
 
     lm = sub.add_parser(
@@ -708,19 +817,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Estimate P(||grad f_B|| < ||grad F||/2 - tau2/(2 tau1)) with B = 16 tau1^2 "
         "for an oracle satisfying Assumptions 3-4; the paper states it never happens.",
     )
-    lm.add_argument("--tau1", required=True)
-    lm.add_argument("--tau2", required=True)
-    lm.add_argument("--dim", type=_count(1, 10**6), required=True)
-    lm.add_argument("--grad-norm", required=True)
-    lm.add_argument("--trials", type=_count(1, 10**9), required=True)
-    lm.add_argument("--seed", type=_count(0, MAX_SEED), default=0)
+    lm.add_argument("--tau1", required=True, help="Assumption 4's tau1 > 0 (the batch is B = ceil(16 tau1^2)), e.g. 2")
+    lm.add_argument("--tau2", required=True, help="Assumption 4's tau2 > 0, e.g. 1")
+    lm.add_argument("--dim", type=_count(1, 10**6), required=True, help="dimension d of the gradients, e.g. 10")
+    lm.add_argument("--grad-norm", required=True, help="||grad F(w)|| at the point tested, > 0, e.g. 1")
+    lm.add_argument("--trials", type=_count(1, 10**9), required=True, help="Monte Carlo trials, e.g. 100000")
+    lm.add_argument("--seed", type=_count(0, MAX_SEED), default=0, help="random seed (default 0)")
     lm.add_argument(
         "--oracle",
         default="synthetic",
         choices=["synthetic", "aligned"],
         help="synthetic (default) or aligned (worst-case direction)",
     )
-    lm.add_argument("--json", action="store_true")
+    _json_options(lm)
     lm.set_defaults(func=cmd_lemma2)
 
     au = sub.add_parser(
@@ -759,7 +868,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds per claim (and for certifying f*); on expiry the verdict is unknown (default 60)",
     )
     au.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    au.add_argument("--json", action="store_true")
+    _json_options(au)
     au.add_argument("--plot", metavar="FILE", help="(--problem only) the empirical smoothness scatter (.png, .pdf, .svg)")
     au.add_argument("--force", action="store_true", help="replace an existing --plot file")
     au.set_defaults(func=cmd_audit)
@@ -798,7 +907,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="I-NSGD clipping constant c: k = c (multiply) or 1/c (divide)",
     )
     rp.add_argument("--force", action="store_true", help="overwrite a non-empty output directory")
-    rp.add_argument("--json", action="store_true")
+    _json_options(rp)
     rp.set_defaults(func=cmd_reproduce)
 
     vf = sub.add_parser("verify", help="the main job: every check, a report")
@@ -828,7 +937,7 @@ def build_parser() -> argparse.ArgumentParser:
     bn.add_argument("--iters", type=_count(1, 10**7), default=10_000, help="(batching) iterations")
     bn.add_argument("--sample", type=_count(1, 10**3), default=8, help="(batching) sequential runs timed (the rest extrapolated)")
     bn.add_argument("--quick", action="store_true", help="skip the full main job (reported as null)")
-    bn.add_argument("--json", action="store_true")
+    _json_options(bn)
     bn.set_defaults(func=cmd_bench)
 
     sw = sub.add_parser(
