@@ -319,14 +319,14 @@ def cmd_sweep(args) -> int:
 
         ex, client = dask_executor(args.workers or 2)
         try:
-            traces = sweep(configs, ex)
+            traces = sweep(configs, ex, quiet=args.quiet)
         finally:
             client.close()
     elif args.executor == "serial":
-        traces = sweep(configs, SerialExecutor())
+        traces = sweep(configs, SerialExecutor(), quiet=args.quiet)
     else:
         with default_executor(args.workers) as ex:
-            traces = sweep(configs, ex)
+            traces = sweep(configs, ex, quiet=args.quiet)
     with atomic_dir(args.out, args.force) as tmp:
         for i, tr in enumerate(traces):
             tr.save(tmp / f"run_{i:03d}")
@@ -471,7 +471,15 @@ def cmd_check_insgd(args) -> int:
         if w0.size != problem.dim:
             raise InputError(f"w0 must be a number or {problem.dim} comma-separated numbers, got {w0.size}")
     res = theorem2_check(
-        problem, vals["tau1"], vals["tau2"], vals["beta"], vals["eps"], seeds=args.seeds, budget=args.budget, w0=w0
+        problem,
+        vals["tau1"],
+        vals["tau2"],
+        vals["beta"],
+        vals["eps"],
+        seeds=args.seeds,
+        budget=args.budget,
+        w0=w0,
+        quiet=args.quiet or args.json,
     )
     j = res.to_json()
     code = 1 if j["verdict"] == "fail" else 0
@@ -520,6 +528,7 @@ def cmd_lemma2(args) -> int:
         trials=args.trials,
         seed=args.seed,
         oracle=args.oracle,
+        quiet=args.quiet or args.json,
     )
     code = 1 if j["verdict"] == "fail" else 0
     if args.json:
@@ -552,14 +561,17 @@ def cmd_reproduce(args) -> int:
         force=args.force,
         scale=args.scale,
         variant=args.variant,
-        k_mode=args.k_mode,
+        readings=[r.strip() for r in args.readings.split(",")],
         pipeline=args.pipeline,
+        reg=args.reg,
+        tune=not args.no_tune,
+        tuning_seeds=args.tuning_seeds,
         progress=not args.json,
     )
     if args.json:
         _print_json(json.loads((Path(out) / f"{args.experiment}.json").read_text()), args)
         return 0
-    print(res["summary"]["markdown"])
+    print(res["summary"])
     print(f"Figure: {out}/{args.experiment}.png; results: {out}/{args.experiment}.json")
     return 0
 
@@ -668,7 +680,23 @@ def _emit_audit(out, args):
             )
 
 
+CONSTANT_HELP = {
+    "L0": "Assumption 1's L0 > 0 (e.g. 1)",
+    "L1": "Assumption 1's L1 > 0 (e.g. 1)",
+    "alpha": "Assumption 1's exponent, 0 <= alpha <= 1 (e.g. 0)",
+    "beta": "normalization power, alpha <= beta <= 1 (e.g. 1/2)",
+    "rho": "Assumption 2's exponent rho > 0 (e.g. 1)",
+    "mu": "Assumption 2's mu > 0 (e.g. 1/10)",
+    "eps": "target accuracy eps > 0 (f - f* for Theorem 1, ||grad F|| for Theorem 2; e.g. 1e-3)",
+    "tau1": "Assumption 4's tau1 > 0 (e.g. 2)",
+    "tau2": "Assumption 4's tau2 > 0 (e.g. 1)",
+    "delta0": "F(w0) - F* > 0 (e.g. 1)",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from insgd.verify.reproduce import READINGS
+
     ap = _Parser(
         prog="insgd",
         description=(
@@ -700,7 +728,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the paper's regime, rate and T(eps), the re-derived bound, and whether they agree.",
     )
     for name in ("L0", "L1", "alpha", "beta", "rho", "mu", "eps"):
-        pn.add_argument(f"--{name}", required=True, metavar="X")
+        pn.add_argument(f"--{name}", required=True, metavar="X", help=CONSTANT_HELP[name])
     pn.add_argument("--delta0", metavar="X", help="f(w0) - f*; enables the explicit T_derived")
     _json_options(pn)
     pn.add_argument("--latex", action="store_true", help="print formulas as LaTeX")
@@ -713,7 +741,7 @@ def build_parser() -> argparse.ArgumentParser:
         "dominant term; with --iterations or --samples, the smallest reachable eps.",
     )
     for name in ("L0", "L1", "tau1", "tau2", "beta", "delta0", "eps"):
-        pi.add_argument(f"--{name}", required=True, metavar="X")
+        pi.add_argument(f"--{name}", required=True, metavar="X", help=CONSTANT_HELP[name])
     pi.add_argument("--alpha", metavar="X", help="checks the proof's precondition alpha <= beta")
     pi.add_argument("--iterations", metavar="N", help="iteration budget: report the smallest eps")
     pi.add_argument("--samples", metavar="N", help="sample budget: report the smallest eps")
@@ -806,6 +834,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         ci.add_argument(f"--{name}", required=True, help=what)
     ci.add_argument("--w0", help="start point: a number or dim comma-separated numbers (default: w* + 1/sqrt(dim))")
+    ci.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     ci.add_argument("--seeds", type=_count(1, 10**4), default=64, help="number of seeds (default 64, <= 1e4)")
     ci.add_argument("--budget", type=_count(1, 10**8), default=200_000, help="iteration cap per run (default 200000)")
     _json_options(ci)
@@ -823,6 +852,7 @@ def build_parser() -> argparse.ArgumentParser:
     lm.add_argument("--grad-norm", required=True, help="||grad F(w)|| at the point tested, > 0, e.g. 1")
     lm.add_argument("--trials", type=_count(1, 10**9), required=True, help="Monte Carlo trials, e.g. 100000")
     lm.add_argument("--seed", type=_count(0, MAX_SEED), default=0, help="random seed (default 0)")
+    lm.add_argument("--quiet", action="store_true", help="no progress on stderr")
     lm.add_argument(
         "--oracle",
         default="synthetic",
@@ -843,8 +873,8 @@ def build_parser() -> argparse.ArgumentParser:
         "'unknown' (with the reason). Without --box the region is all of R. Exit 1 when a claim fails.",
     )
     au.add_argument("--expr", help='e.g. "w + w**2/2 + w**4"')
-    au.add_argument("--problem")
-    au.add_argument("--param", action="append", metavar="K=V")
+    au.add_argument("--problem", help="a registered problem instead of --expr (see `insgd problems`), e.g. paper_example2")
+    au.add_argument("--param", action="append", metavar="K=V", help="a problem parameter, repeatable (e.g. --param p=4)")
     au.add_argument("--box", metavar="A:B", help="the region [A, B] (default: all of R); write --box=-3:3 for negative A")
     au.add_argument(
         "--claim-pl",
@@ -880,7 +910,7 @@ def build_parser() -> argparse.ArgumentParser:
         "objective vs samples for all methods, I-NSGD over beta, and over B'. Writes a PNG, a JSON of "
         "final and best objectives per method and seed, and a Markdown summary.",
     )
-    rp.add_argument("experiment", choices=["phase-retrieval", "dro"])
+    rp.add_argument("experiment", choices=["phase-retrieval", "dro"], help="phase-retrieval (Figure 2) or dro (Figure 3)")
     rp.add_argument("--seeds", type=_count(1, 100), default=5, help="number of seeds (default 5, <= 100)")
     rp.add_argument("--quick", action="store_true", help="small sizes, seconds")
     rp.add_argument("--out", help="output directory (default insgd-reproduce-EXPERIMENT/)")
@@ -901,10 +931,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--variant", default="paper", choices=["paper", "code"], help="phase retrieval gradient: paper (default) or code (halved)"
     )
     rp.add_argument(
-        "--k-mode",
-        default="multiply",
-        choices=["multiply", "divide"],
-        help="I-NSGD clipping constant c: k = c (multiply) or 1/c (divide)",
+        "--readings",
+        default=",".join(READINGS),
+        help="comma list of readings of the printed clipping constant c, applied to clipped SGD and I-NSGD alike: "
+        "literal, threshold, floor, eq13, code (default: all; see verify/reproduce.py)",
+    )
+    rp.add_argument(
+        "--reg",
+        default="smooth",
+        choices=["smooth", "exact"],
+        help="dro regularizer: smooth (nu = 1e-3, default) or exact (by subgradient)",
+    )
+    rp.add_argument("--no-tune", action="store_true", help="skip the equal tuning (printed hyperparameters only)")
+    rp.add_argument(
+        "--tuning-seeds",
+        type=_count(1, 20),
+        default=2,
+        help="seeds used to choose each step size (disjoint from the evaluation seeds; default 2)",
     )
     rp.add_argument("--force", action="store_true", help="overwrite a non-empty output directory")
     _json_options(rp)
@@ -947,11 +990,21 @@ def build_parser() -> argparse.ArgumentParser:
         "or a count), and optional params, hp, w0, noise, eps_gap, eps_grad, max_samples. The same "
         "configs give the same traces on every executor.",
     )
-    sw.add_argument("configs", help="a JSON file with a list of configs")
-    sw.add_argument("--out", required=True, help="directory for run_NNN.npz/.json")
-    sw.add_argument("--executor", choices=["process", "serial", "dask"], default="process")
+    sw.add_argument(
+        "configs",
+        help='a JSON file with a list of run configs, e.g. [{"problem": "power", "optimizer": '
+        '"ngd", "iters": 1000, "seeds": 4, "hp": {"gamma": 0.01}}] (fields of RunSpec)',
+    )
+    sw.add_argument("--out", required=True, help="directory for run_NNN.npz/.json (one trace per config)")
+    sw.add_argument(
+        "--executor",
+        choices=["process", "serial", "dask"],
+        default="process",
+        help="process pool (default), serial, or Dask (pip install 'insgd[dask]')",
+    )
     sw.add_argument("--workers", type=_count(1, 256), help="workers (default: all cores)")
-    sw.add_argument("--force", action="store_true")
+    sw.add_argument("--force", action="store_true", help="replace a non-empty --out directory")
+    sw.add_argument("--quiet", action="store_true", help="no progress on stderr")
     sw.set_defaults(func=cmd_sweep)
     return ap
 

@@ -84,13 +84,7 @@ def findings(s: dict) -> str:
         f"{c['incomplete']} incomplete, {c['unknown']} unknown, {c['by proof']} settled by proof only."
     )
     for which, r in s["reproduce"].items():
-        med = r["median_final"]
-        ranked = sorted(med, key=med.get)
-        out.append(
-            f"* **Reproduction, {which}** (median final objective): "
-            + ", ".join(f"{m} {_g(med[m], 4)}" for m in ranked)
-            + f"; lowest: {ranked[0]}."
-        )
+        out.append(f"* **Reproduction, {which}**: {r['conclusion']['sentence']}")
     head = (
         f"Numbers from `insgd verify all{' --quick' if s['quick'] else ''}` ({s['verdict_counts']['pass']} pass, "
         f"{s['verdict_counts']['inconclusive']} inconclusive, {s['verdict_counts']['fail']} fail); regenerate with "

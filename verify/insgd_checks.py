@@ -15,6 +15,7 @@ from insgd.theory import symbols as S
 from insgd.theory.insgd import LEMMA2_DERIVED, T_order, predict_insgd
 from insgd.theory.numbers import InputError, exact
 from insgd.verify.checks import L1_FLOOR, tightest_setup
+from insgd.verify.progress import bar
 
 DEFAULT_BUDGET = 200_000  # iterations a Theorem 2 check may run per seed; reported when it binds
 
@@ -107,7 +108,9 @@ def theorem2_setup(problem, w0=None):
     return s, {"L0": s.L0, "L1": s.L1, "alpha": s.alpha, "form": "literal", "region": s.region}, notes
 
 
-def theorem2_check(problem, tau1, tau2, beta, eps, seeds=64, budget=DEFAULT_BUDGET, w0=None, seed0=0) -> Theorem2Result:
+def theorem2_check(
+    problem, tau1, tau2, beta, eps, seeds=64, budget=DEFAULT_BUDGET, w0=None, seed0=0, quiet=True
+) -> Theorem2Result:
     """Run I-NSGD with Theorem 2's gamma, B, B', delta and clipping (4 L1 gamma)^(1/beta) on problem wrapped in the
     synthetic oracle with (tau1, tau2); stop each run at its first ||grad F|| <= eps, or at min(T, budget)."""
     if not 0 < beta <= 1:
@@ -123,7 +126,7 @@ def theorem2_check(problem, tau1, tau2, beta, eps, seeds=64, budget=DEFAULT_BUDG
         warnings.append(f"Assumption 1 is certified on {c['region']} only; stochastic iterates may leave it")
     budget_binds = float(T) > budget
     hp = {"gamma": gamma, "beta": beta, "batch": pred.B, "batch_prime": pred.B_prime, "delta": float(pred.delta), "L1": c["L1"]}
-    tr = run(problem, "insgd", s.w0, iters, np.arange(seed0, seed0 + seeds), hp, noise=(tau1, tau2), eps_grad=eps)
+    tr = run(problem, "insgd", s.w0, iters, np.arange(seed0, seed0 + seeds), hp, noise=(tau1, tau2), eps_grad=eps, quiet=quiet)
     hit = tr.hit_grad_t
     k = int(np.sum(hit >= 0))
     not_finished = seeds - k if budget_binds else 0
@@ -164,7 +167,7 @@ MAX_LEMMA2_DRAWS = 2 * 10**8  # random draws: about half a minute on one core
 MAX_LEMMA2_BATCH = 10**6
 
 
-def lemma2_check(tau1, tau2, dim, grad_norm, trials=10_000, seed=0, oracle="synthetic"):
+def lemma2_check(tau1, tau2, dim, grad_norm, trials=10_000, seed=0, oracle="synthetic", quiet=True):
     """Monte Carlo of P(||grad f_B(w)|| < ||grad F(w)||/2 - tau2/(2 tau1)) with B = ceil(16 tau1^2).
 
     oracle='synthetic': grad f_xi = (1 + tau1 s) grad F + tau2 u (s = +-1, u uniform on the sphere);
@@ -192,8 +195,8 @@ def lemma2_check(tau1, tau2, dim, grad_norm, trials=10_000, seed=0, oracle="synt
     rng = np.random.default_rng(seed)
     fails = 0
     chunk = max(1, min(trials, 2_000_000 // (B * dim)))
-    done = 0
-    while done < trials:
+    starts = range(0, trials, chunk)
+    for done in bar(starts, len(starts), "[lemma2] Monte Carlo chunks", quiet, "chunks"):
         n = min(chunk, trials - done)
         s = rng.choice([-1.0, 1.0], size=(n, B))
         if oracle == "synthetic":
@@ -203,7 +206,6 @@ def lemma2_check(tau1, tau2, dim, grad_norm, trials=10_000, seed=0, oracle="synt
             u = s[:, :, None] * (G / grad_norm)
         gB = (1 + tau1 * s.mean(axis=1))[:, None] * G + tau2 * u.mean(axis=1)
         fails += int(np.sum(np.linalg.norm(gB, axis=1) < grad_norm / 2 - tau2 / (2 * tau1)))
-        done += n
     ci = clopper_pearson(fails, trials)
     bound = float(1 - LEMMA2_DERIVED.probability.subs(S.tau1, exact(tau1)))  # min(Chebyshev, Pinelis) at B'
     return {

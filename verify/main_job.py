@@ -1,7 +1,6 @@
 """`insgd verify all`: every check on every problem it applies to; a report, a summary and figures."""
 
 import json
-import sys
 import time
 
 import numpy as np
@@ -11,6 +10,7 @@ from insgd.theory.insgd import predict_insgd
 from insgd.theory.ngd import symbolic_orders
 from insgd.verify.checks import check, plot_check
 from insgd.verify.outputs import atomic_dir, check_out_dir
+from insgd.verify.progress import bar, stage
 
 # (problem, beta): every regime of Theorem 1 on several problems with certified constants.
 CASES = [
@@ -69,10 +69,10 @@ def _run_all(out, quick, progress, data, workers) -> dict:
 
         pool = default_executor(workers)
         done = pool.map(_check_case, jobs)
-    for i, ((prob, beta), res) in enumerate(zip(cases, done, strict=True), 1):
+    for i, ((prob, beta), res) in enumerate(
+        bar(zip(cases, done, strict=True), len(cases), "[Theorem 1] checks", not progress, "checks"), 1
+    ):
         label = _label(prob, beta)
-        if progress:
-            print(f"[{i}/{len(cases)}] {label}", file=sys.stderr, flush=True)
         fig = f"figures/check_{i:02d}_{prob.name}_beta{beta:.3g}.png"
         plot_check(res, out / fig)
         j = res.to_json()
@@ -80,24 +80,26 @@ def _run_all(out, quick, progress, data, workers) -> dict:
         results.append(j)
     if pool is not None:
         pool.shutdown()
-    if progress:
-        print("[Theorem 2 / Lemma 2] I-NSGD seeds, Lemma 2 Monte Carlo, independence", file=sys.stderr, flush=True)
+    stage("[Theorem 2 / Lemma 2] I-NSGD seeds, Lemma 2 Monte Carlo, independence", not progress)
     t2 = theorem2_section(quick)
     from insgd.verify.reproduce import reproduce
 
     repro = {}
+    (out / "reproduce").mkdir()
     for which, kw in (("phase-retrieval", {}), ("dro", {"data": data})):
         if which == "dro" and data is None:
             continue
-        r = reproduce(which, seeds=3, quick=quick, out=out / "reproduce", force=True, progress=progress, **kw)
-        repro[which] = {k: v for k, v in r["summary"].items() if k != "markdown"} | {
-            "figure": f"reproduce/{which}.png",
-            "markdown": f"reproduce/{which}.md",
+        r = reproduce(
+            which, seeds=3 if quick else 5, quick=quick, out=out / "reproduce" / which, force=True, progress=progress, **kw
+        )
+        repro[which] = {
+            "conclusion": r["conclusion"],
+            "figure": f"reproduce/{which}/{which}.png",
+            "markdown": f"reproduce/{which}/{which}.md",
         }
     from insgd.verify.paper_audit import paper_audit
 
-    if progress:
-        print("[paper audit] every checkable statement", file=sys.stderr, flush=True)
+    stage("[paper audit] every checkable statement", not progress)
     audit = paper_audit(quick=quick, checks=results)
     verdicts = [r["verdict"] for r in results] + [c["verdict"] for c in t2["checks"]] + [x["verdict"] for x in t2["lemma2"]]
     summary = {
@@ -263,8 +265,10 @@ def _audit_report(entries) -> str:
 def _repro_report(rep) -> str:
     lines = []
     for which, r in rep.items():
-        verdict = "I-NSGD ends lowest" if r["insgd_fastest"] else f"{r['fastest']} ends lowest, not I-NSGD"
-        lines.append(f"- **{which}**: {verdict}; details in [{r['markdown']}]({r['markdown']}), figure ![]({r['figure']})")
+        lines.append(
+            f"- **{which}**: {r['conclusion']['sentence']} Table: [{r['markdown']}]({r['markdown']}); "
+            f"figure: [{r['figure']}]({r['figure']})."
+        )
     if "dro" not in rep:
         lines.append(
             "- **dro**: not run (pass `--data PATH` to the WHO life-expectancy CSV, or run `insgd reproduce dro --data PATH`)."

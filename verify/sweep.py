@@ -32,13 +32,15 @@ def default_executor(workers=None) -> Executor:
     return ProcessPoolExecutor(max_workers=workers or os.cpu_count())
 
 
-def sweep(configs, executor: Executor | None = None) -> list:
-    """Run every config; results come back in the order of configs."""
+def sweep(configs, executor: Executor | None = None, quiet=True) -> list:
+    """Run every config; results come back in the order of configs (progress per finished config unless quiet)."""
+    from insgd.verify.progress import bar
+
     configs = [validate_config(c, f"config {i}") for i, c in enumerate(configs)]
     if executor is None:
         with default_executor() as ex:
-            return list(ex.map(run_config, configs))
-    return list(executor.map(run_config, configs))
+            return list(bar(ex.map(run_config, configs), len(configs), "[sweep] configs", quiet, "runs"))
+    return list(bar(executor.map(run_config, configs), len(configs), "[sweep] configs", quiet, "runs"))
 
 
 def dask_executor(n_workers=2):
