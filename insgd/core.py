@@ -128,3 +128,19 @@ def _json_other(x):
     if x == mpmath.floor(x) and abs(x) < 2**53:
         return int(x)
     return float(x)
+
+
+def json_safe(x):
+    """A structure JSON can hold with allow_nan=False: NaN and infinities (a threshold never reached, a diverged
+    run's area) become null, NumPy scalars become Python numbers; dicts, lists and tuples are walked."""
+    if isinstance(x, dict):
+        return {k: json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [json_safe(v) for v in x]
+    if isinstance(x, bool) or x is None or isinstance(x, (int, str)):
+        return x
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if hasattr(x, "item") and callable(x.item):  # a NumPy scalar
+        return json_safe(x.item())
+    return x

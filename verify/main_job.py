@@ -5,6 +5,7 @@ import time
 
 import numpy as np
 
+from insgd.core import json_safe
 from insgd.numerics.problems import Cosh, Power, PowerSum, Quadratic
 from insgd.theory.insgd import predict_insgd
 from insgd.theory.ngd import symbolic_orders
@@ -115,7 +116,8 @@ def _run_all(out, quick, progress, data, workers) -> dict:
         "reproduce": repro,
         "paper_audit": audit,
     }
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False, default=_np))
+    summary = json_safe(summary)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False))
     (out / "report.md").write_text(_report(summary))
     return summary
 
@@ -159,14 +161,6 @@ def theorem2_section(quick):
     pts = np.concatenate([pr.argmin[None] + rng.normal(0, s, (10, pr.dim)) for s in (0.0, 0.1, 1.0, 3.0)])
     frontier = noise_frontier(pr, pts, [0.0, 1.0, 10.0, 100.0, 1000.0, 10000.0])
     return {"checks": checks, "lemma2": lemma, "independence": indep, "complexity": comp, "noise_frontier": frontier}
-
-
-def _np(x):
-    if isinstance(x, (np.floating, np.integer)):
-        return x.item()
-    if isinstance(x, np.bool_):
-        return bool(x)
-    raise TypeError(type(x))
 
 
 def _disagreements(results):

@@ -29,7 +29,7 @@ import json
 
 import numpy as np
 
-from insgd.core import InputError
+from insgd.core import InputError, json_safe
 from insgd.numerics.engine import run
 from insgd.verify.outputs import atomic_dir, check_out_dir
 from insgd.verify.progress import bar, stage
@@ -314,24 +314,9 @@ def _reproduce(which, prob, cfg, seeds, quick, out, progress, readings, tune, tu
     res["conclusion"] = conclusion(res)
     res["summary"] = _summary_markdown(res)
     _plot(res, out / f"{which}.png")
-    (out / f"{which}.json").write_text(json.dumps(_json_safe(_strip_curves(res)), indent=2, allow_nan=False))
+    (out / f"{which}.json").write_text(json.dumps(json_safe(_strip_curves(res)), indent=2, allow_nan=False))
     (out / f"{which}.md").write_text(res["summary"])
     return res
-
-
-def _json_safe(x):
-    """NaN and infinities (a run that never reached a threshold, a diverged run's area) become null."""
-    if isinstance(x, dict):
-        return {k: _json_safe(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_json_safe(v) for v in x]
-    if isinstance(x, (float, np.floating)):
-        return float(x) if np.isfinite(x) else None
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, np.bool_):
-        return bool(x)
-    return x
 
 
 def _strip_curves(res):
