@@ -27,6 +27,7 @@ from insgd.theory.numbers import InputError, exact
 
 # keyword name -> symbol, for every quantity an assumption relates
 KEYWORDS = {
+    "L": S.L,
     "L0": S.L0,
     "L1": S.L1,
     "alpha": S.alpha,
@@ -173,4 +174,29 @@ NOISE = Assumption(
 
 SMOOTHNESS_FORMS = {"literal": SMOOTH_LITERAL, "segment": SMOOTH_SEGMENT, "hessian": SMOOTH_HESSIAN}
 ALL = (SMOOTH_LITERAL, SMOOTH_SEGMENT, SMOOTH_HESSIAN, PL, UNBIASED, NOISE)
+BY_KEY = {a.key: a for a in ALL}
+
+
+# -- assumptions of other theorems (the literature), in the same form ---------------------------------------------
+L_SMOOTH = Assumption(
+    key="L-smooth",
+    name="L-smoothness (Lipschitz gradient)",
+    source="standard; Karimi, Nutini and Schmidt (2016), eq. (1)",
+    quantifier="for all w, w' in R^d",
+    relation=sp.Le(S.grad_diff, S.L * S.dist),
+    constants=(S.L,),
+    variables=(S.grad_diff, S.dist),
+    how_checked="as Assumption 1 (literal) with L1 = 0: L = L0",
+)
+PL_CLASSIC = Assumption(
+    key="PL",
+    name="Polyak-Lojasiewicz inequality",
+    source="Karimi, Nutini and Schmidt (2016), eq. (3): (1/2)||grad f(w)||^2 >= mu (f(w) - f*)",
+    quantifier="for all w in R^d",
+    relation=sp.Ge(S.grad_w**2 / 2, S.mu * S.gap),
+    constants=(S.mu,),
+    variables=(S.grad_w, S.gap),
+    how_checked="as Assumption 2 with rho = 2 (the same mu)",
+)
+ALL = ALL + (L_SMOOTH, PL_CLASSIC)
 BY_KEY = {a.key: a for a in ALL}

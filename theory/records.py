@@ -59,6 +59,13 @@ class Theorem:
     parameters: dict = field(default_factory=dict)  # name -> expression (batch sizes, delta, Lambda, ...)
     statement: str = ""  # the statement as printed (or as derived), in words and formulas
     notes: tuple = ()
+    # How the theorem's constants come from a problem's certificates, for the generic checker
+    # (insgd.verify.theorem_check): symbol -> (assumption key, certificate field); fixed values the certificates must
+    # have (assumption key -> {field: value}); optimizer hyperparameters beyond the step size (name -> expression).
+    binds: dict = field(default_factory=dict)
+    requires: dict = field(default_factory=dict)
+    hyperparameters: dict = field(default_factory=dict)
+    checkable: bool = True  # False when the source's constants could not be confirmed (the record says why)
 
     def __hash__(self):
         return hash(self.key)
@@ -109,6 +116,7 @@ class Theorem:
             "probability": sp.sstr(self.probability),
             "parameters": {k: sp.sstr(v) for k, v in self.parameters.items()},
             "statement": self.statement,
+            "checkable": self.checkable,
             "notes": list(self.notes),
         }
 

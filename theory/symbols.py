@@ -8,6 +8,7 @@ import sympy as sp
 
 L0 = sp.Symbol("L_0", positive=True)
 L1 = sp.Symbol("L_1", positive=True)
+L = sp.Symbol("L", positive=True)  # a Lipschitz constant of the gradient (L-smoothness)
 alpha = sp.Symbol("alpha", nonnegative=True)
 beta = sp.Symbol("beta", nonnegative=True)
 rho = sp.Symbol("rho", positive=True)

@@ -386,8 +386,35 @@ def cmd_theorems(args) -> int:
     return 0
 
 
+def cmd_check_theorem(args) -> int:
+    from insgd.theory.theorems import get
+    from insgd.verify.theorem_check import check_theorem, worst_case
+
+    theorem = get(args.theorem)
+    problem = _load_problem(args)
+    eps = parse_float("eps", args.eps, lo=0)
+    results = [check_theorem(theorem, problem, eps=eps)]
+    family = worst_case(theorem) if args.worst_case else None
+    if family is not None:
+        results.append(check_theorem(theorem, family, eps=eps) | {"worst_case": True})
+    code = 1 if any(r["verdict"] == "fail" for r in results) else 0
+    if args.json:
+        _print_json(results if len(results) > 1 else results[0], args)
+        return code
+    print(f"{theorem.name}\n  source: {theorem.source}")
+    for r in results:
+        label = f"{r['problem']} {r['params']}" + (" (worst case for the assumptions)" if r.get("worst_case") else "")
+        print(_table([("problem", label), ("constants", r["constants"]), ("verdict", r["verdict"]), ("evidence", r["evidence"])]))
+    return code
+
+
 def cmd_check(args) -> int:
     from insgd.verify.checks import check, plot_check
+
+    if args.theorem is not None and args.theorem not in ("theorem1.derived", "theorem1.printed"):
+        return cmd_check_theorem(args)
+    if args.beta is None:
+        raise InputError("beta is required for Theorem 1 (give --beta, or --theorem NAME for another theorem)")
 
     if args.plot is not None:
         check_out_file(args.plot, args.force, "plot", IMAGE_SUFFIXES)
@@ -795,7 +822,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ck.add_argument("--problem", required=True, help="a registered problem (see `insgd problems`), e.g. power")
     ck.add_argument("--param", action="append", metavar="K=V", help="a problem parameter, repeatable (e.g. --param p=4)")
-    ck.add_argument("--beta", required=True, help="NGD normalization power in [alpha, 1]; exact fractions welcome (2/3)")
+    ck.add_argument("--beta", help="Theorem 1: NGD normalization power in [alpha, 1]; exact fractions welcome (2/3)")
+    ck.add_argument(
+        "--theorem",
+        help="a registered theorem (see `insgd theorems`), e.g. karimi2016.theorem1; default: "
+        "Theorem 1 of the paper (derived, with the printed reading reported)",
+    )
+    ck.add_argument("--eps", default="1e-6", help="--theorem: the target f - f* (default 1e-6)")
+    ck.add_argument(
+        "--worst-case",
+        action="store_true",
+        help="--theorem: also run the family on which the theorem's assumptions are tight (|w|^p, p = rho/(rho-1))",
+    )
     for name, what in (("L0", "L0 > 0"), ("L1", "L1 > 0"), ("alpha", "0 <= alpha <= 1"), ("rho", "rho > 0"), ("mu", "mu > 0")):
         ck.add_argument(
             f"--{name}",
