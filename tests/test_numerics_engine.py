@@ -139,3 +139,15 @@ def test_bad_inputs():
         run(Power(), "insgd", [1.0], 10, [0], {"gamma": 1, "beta": 0})
     with pytest.raises(InputError, match="batch"):
         run(make_problem("phase_retrieval", dim=3, m=20), "sgd", np.ones(3), 10, [0], {"gamma": 1, "batch": 0})
+
+
+def test_final_values_are_those_at_the_stopping_step_whatever_iters():
+    # A run stopped by its sample budget between two checkpoints: its final gap, iterate and samples are the ones at
+    # the stopping step (recomputed here from w_final), and do not depend on the iteration cap or the checkpoints.
+    pr = make_problem("phase_retrieval", dim=4, m=50)
+    a = run(pr, "sgd", np.ones(4), 1000, [0, 1], {"gamma": 1e-3, "batch": 10}, max_samples=95, n_checkpoints=7)
+    b = run(pr, "sgd", np.ones(4), 5000, [0, 1], {"gamma": 1e-3, "batch": 10}, max_samples=95, n_checkpoints=40)
+    assert a.stop_t.tolist() == b.stop_t.tolist() == [10, 10] and a.final_samples.tolist() == [100, 100]
+    assert np.array_equal(a.final_gap, b.final_gap) and np.array_equal(a.w_final, b.w_final)
+    assert np.allclose(a.final_gap, pr.value(a.w_final) - pr.fstar, rtol=1e-12)
+    assert np.array_equal(a.gap[:, -1], a.final_gap)  # the later checkpoints hold the final values

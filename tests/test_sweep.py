@@ -3,6 +3,7 @@
 import json
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
+import numpy as np
 import pytest
 
 from insgd.numerics.engine import RunSpec
@@ -55,3 +56,35 @@ def test_sweep_cli(tmp_path):
     cfg.write_text("[{}]")
     r = cli("sweep", str(cfg), "--out", str(tmp_path / "p"))
     assert r.returncode == 2 and "configs" in r.stderr
+
+
+def test_runspec_validates_every_field_and_round_trips():
+    from insgd.core import InputError
+    from insgd.numerics.engine import execute
+
+    spec = RunSpec.from_dict(
+        {
+            "problem": "power",
+            "optimizer": "ngd",
+            "iters": 50,
+            "seeds": 2,
+            "hp": {"gamma": "1/20", "beta": "1/2"},
+            "params": {"p": 3},
+            "w0": 2,
+        }
+    )
+    assert spec.seeds == (0, 1) and spec.hp == {"gamma": 0.05, "beta": 0.5}
+    tr = execute(spec)
+    assert tr.config["hp"]["gamma"] == [0.05, 0.05] and tr.config["w0"] == [2.0]
+    again = execute(RunSpec.from_dict(tr.config))
+    assert again.final_gap.tolist() == tr.final_gap.tolist() and np.array_equal(again.gap, tr.gap)  # same bits
+    for bad, word in (
+        ({"iters": -1}, "iters"),
+        ({"seeds": [1, -2]}, "seeds"),
+        ({"hp": {"gamma": "nan"}}, "gamma"),
+        ({"w0": [1, 2]}, "w0"),
+        ({"colour": 1}, "unknown field"),
+        ({"noise": [1]}, "noise"),
+    ):
+        with pytest.raises(InputError, match=word):
+            RunSpec.from_dict({**spec.to_dict(), **bad})

@@ -395,7 +395,11 @@ def _assertions(s: Setup, r: RegimeResult, c: ComplexityResult, paper_agrees: bo
                 "pass" if c.T_sound else "fail",
                 "every eps of the grid reached within T_derived"
                 if c.T_sound
-                else "; ".join(f"eps={e:g}: T_measured {tm:.0f} > T_derived {td:.3g}" for e, tm, td in bad),
+                else "; ".join(
+                    f"eps={e:g}: "
+                    + (f"T_measured {tm:.0f} > T_derived {td:.3g}" if tm >= 0 else f"not reached within T_derived = {td:.3g}")
+                    for e, tm, td in bad
+                ),
             )
         )
     if s.tight and s.source == "certified":
@@ -439,8 +443,9 @@ def _assertions(s: Setup, r: RegimeResult, c: ComplexityResult, paper_agrees: bo
                 NOT_ASSESSED,
                 f"{why}: the bound is an upper bound whose shape need not be attained; q measured "
                 f"{r.q_measured:.4g} (interval [{r.q_interval[0]:.4g}, {r.q_interval[1]:.4g}]) vs "
-                f"{r.q_predicted:.4g} predicted; T exponent measured {c.exponent_measured:.4g} vs derived "
-                f"{c.exponent_derived:.4g}",
+                f"{r.q_predicted:.4g} predicted; T exponent measured "
+                + (f"{c.exponent_measured:.4g}" if np.isfinite(c.exponent_measured) else "not measurable (< 3 eps reached)")
+                + f" vs derived {c.exponent_derived:.4g}",
             )
         )
     if c.exponent_paper is not None and np.isfinite(c.exponent_interval[0]):

@@ -90,9 +90,7 @@ def _run_all(out, quick, progress, data, workers) -> dict:
     for which, kw in (("phase-retrieval", {}), ("dro", {"data": data})):
         if which == "dro" and data is None:
             continue
-        r = reproduce(
-            which, seeds=3 if quick else 5, quick=quick, out=out / "reproduce" / which, force=True, progress=progress, **kw
-        )
+        r = reproduce(which, seeds=3, quick=quick, out=out / "reproduce" / which, force=True, progress=progress, **kw)
         repro[which] = {
             "conclusion": r["conclusion"],
             "figure": f"reproduce/{which}/{which}.png",
