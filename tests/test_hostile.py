@@ -151,8 +151,22 @@ def test_fuzzed_command_lines_are_refused_in_one_line(sandbox, data):
             vals[slot] = data.draw(num)
         argv = ["run", "--problem", "power", "--optimizer", "ngd"] + [x for k, v in vals.items() for x in (k, v)]
     elif cmd == "check":
-        slot = data.draw(st.sampled_from(["beta", "grid", "plot"]))
+        slot = data.draw(st.sampled_from(["beta", "grid", "plot", "constants", "theorem"]))
         argv = ["check", "--problem", "power", "--beta", data.draw(num) if slot == "beta" else "0.5"]
+        if slot == "constants":
+            vals = {"--L0": "12", "--L1": "1e-9", "--alpha": "0", "--rho": "4/3", "--mu": "1"}
+            vals[data.draw(st.sampled_from(sorted(vals)))] = data.draw(num)
+            argv += [x for k, v in vals.items() for x in (k, v)]
+        if slot == "theorem":
+            argv = [
+                "check",
+                "--theorem",
+                data.draw(st.sampled_from(["karimi2016.theorem1", "nope", ""])),
+                "--problem",
+                "quadratic",
+                "--eps",
+                data.draw(num),
+            ]
         if slot == "grid":
             argv += [
                 "--eps-grid",
@@ -178,13 +192,17 @@ def test_fuzzed_command_lines_are_refused_in_one_line(sandbox, data):
             vals[slot] = "1e12"
         argv = ["lemma2"] + [x for k, v in vals.items() for x in (k, v)]
     elif cmd == "check-insgd":
-        vals = {"--tau1": "1", "--tau2": "1", "--beta": "1/2", "--eps": "0.2", "--seeds": "2", "--budget": "10"}
+        vals = {"--tau1": "1", "--tau2": "1", "--beta": "1/2", "--eps": "0.2", "--seeds": "2", "--budget": "10", "--w0": "1"}
         slot = data.draw(st.sampled_from(sorted(vals)))
         vals[slot] = data.draw(num)
         argv = ["check-insgd", "--problem", "quadratic"] + [x for k, v in vals.items() for x in (k, v)]
     elif cmd == "reproduce":
-        slot = data.draw(st.sampled_from(["seeds", "out", "data"]))
-        argv = ["reproduce", "dro" if slot == "data" else "phase-retrieval", "--quick"]
+        slot = data.draw(st.sampled_from(["seeds", "out", "data", "readings", "tuning"]))
+        argv = ["reproduce", "dro" if slot == "data" else "phase-retrieval", "--quick", "--no-tune"]
+        if slot == "readings":
+            argv += ["--readings", data.draw(st.sampled_from(["", "x", "literal,,code", "LITERAL", "literal;code"]))]
+        if slot == "tuning":
+            argv += ["--tuning-seeds", data.draw(num)]
         argv += ["--seeds", data.draw(num) if slot == "seeds" else "1"]
         outs = [x for x in _paths(tmp) if not x.endswith(".unknownext")]  # a folder may have any name
         argv += ["--out", data.draw(st.sampled_from(outs)) if slot == "out" else str(tmp / "never")]

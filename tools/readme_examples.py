@@ -26,8 +26,10 @@ def run(cmd: str, cwd: str) -> str:
     return r.stdout.rstrip("\n")
 
 
-def rewrite(block: str, cwd: str) -> str:
+def rewrite(block: str, cwd: str, only: str = "") -> str:
     cmds = [line[2:] for line in block.splitlines() if line.startswith("$ ")]
+    if only and not any(only in c for c in cmds):
+        return "```console\n" + block + "```"
     out = []
     for c in cmds:
         print("running:", c, flush=True)
@@ -40,6 +42,7 @@ def rewrite(block: str, cwd: str) -> str:
 
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
-        text = BLOCK.sub(lambda m: rewrite(m.group(1), tmp), README.read_text())
+        only = sys.argv[1] if len(sys.argv) > 1 else ""  # e.g. "predict insgd": re-run only the blocks that contain it
+        text = BLOCK.sub(lambda m: rewrite(m.group(1), tmp, only), README.read_text())
     README.write_text(text)
     print("README.md: examples regenerated")

@@ -70,6 +70,13 @@ def _table(rows) -> str:
     return "\n".join(f"  {k.ljust(width)}  {v}" for k, v in rows)
 
 
+def _problem_label(problem) -> str:
+    """power(p=4, dim=1): the problem and its parameters, for people."""
+    return (
+        f"{problem.name}(" + ", ".join(f"{k}={_g(v) if isinstance(v, float) else v}" for k, v in problem.params().items()) + ")"
+    )
+
+
 def _fmt(expr, latex: bool) -> str:
     return sp.latex(expr) if latex else sp.pretty(expr, use_unicode=False, num_columns=160)
 
@@ -114,7 +121,7 @@ def cmd_predict_ngd(args) -> int:
 
 
 def cmd_predict_insgd(args) -> int:
-    from insgd.theory.insgd import T_BOUND, min_eps, predict_insgd
+    from insgd.theory.insgd import LAMBDA, T_BOUND, TERM_NAMES, TERMS, min_eps, predict_insgd
 
     p = predict_insgd(args.L0, args.L1, args.tau1, args.tau2, args.beta, args.delta0, args.eps, args.alpha)
     j = p.to_json()
@@ -152,8 +159,11 @@ def cmd_predict_insgd(args) -> int:
     if "eps_min" in j:
         rows.append((f"smallest eps within {j['budget_iterations']} iterations", j["eps_min"]))
     print(_table(rows))
-    print("\nBound (16): T >=")
-    print(_fmt(T_BOUND, args.latex))
+    print("\nBound (16): T >= Lambda * (the largest of the three terms), with")
+    print(f"  Lambda = {sp.sstr(LAMBDA)}" if not args.latex else sp.latex(T_BOUND))
+    if not args.latex:
+        for name, term in zip(TERM_NAMES, TERMS, strict=True):
+            print(f"  {name} = {sp.sstr(term)}")
     for w in j["warnings"]:
         print(f"warning: {w}")
     return 0
@@ -445,7 +455,7 @@ def cmd_check(args) -> int:
     if args.json:
         _print_json(j, args)
         return code
-    print(f"Theorem 1 check: {problem.name} {problem.params()} beta = {args.beta}")
+    print(f"Theorem 1 check: {_problem_label(problem)}, beta = {args.beta}")
     _print_warnings(j["warnings"])
     rows = [
         (
@@ -514,7 +524,7 @@ def cmd_check_insgd(args) -> int:
         _print_json(j, args)
         return code
     print(
-        f"Theorem 2 check: I-NSGD on {problem.name} {problem.params()} with the synthetic oracle "
+        f"Theorem 2 check: I-NSGD on {_problem_label(problem)} with the synthetic oracle "
         f"(tau1={vals['tau1']:g}, tau2={vals['tau2']:g})"
     )
     print(
