@@ -440,6 +440,12 @@ def cmd_check(args) -> int:
         for k in ("L0", "L1", "rho", "mu"):
             positive(k, given[k])
         in_closed("alpha", given["alpha"], 0, 1)
+    if not args.quiet and sys.stderr.isatty():  # on a terminal only: a refused input must stay one line on stderr
+        print(
+            f"[check] Theorem 1 on {_problem_label(problem)}: runs at gamma(eps), gamma/2 and over the eps grid",
+            file=sys.stderr,
+            flush=True,
+        )
     res = check(
         problem,
         beta,
@@ -863,6 +869,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--plot", metavar="FILE", help="write a figure (.png, .pdf or .svg): Delta_t with the bound, and T(eps) with both slopes"
     )
     ck.add_argument("--force", action="store_true", help="replace an existing --plot file")
+    ck.add_argument("--quiet", action="store_true", help="no progress on stderr")
     ck.set_defaults(func=cmd_check)
 
     ci = sub.add_parser(
