@@ -581,7 +581,7 @@ def plot_check(res: CheckResult, path):
         ax[1].loglog(
             1 / e[ok], ref * (e[ok] / e[ok][-1]) ** (-c.exponent_paper), "-.", label=f"printed slope {c.exponent_paper:.3g}"
         )
-    note = "" if c.exponent_paper is not None else " (the printed statement gives no O(eps^-e): no printed line)"
+    note = "" if c.exponent_paper is not None else "\n(the printed statement gives no O(eps^-e): no printed line)"
     ax[1].set(xlabel="1/eps", ylabel="T(eps)", title=f"T(eps): verdict {res.verdict}{note}")
     legend(ax[1])
     save(fig, path)

@@ -1,6 +1,7 @@
 """`insgd verify all`: every check on every problem it applies to; a report, a summary and figures."""
 
 import json
+import re
 import time
 
 import numpy as np
@@ -74,7 +75,7 @@ def _run_all(out, quick, progress, data, workers) -> dict:
         bar(zip(cases, done, strict=True), len(cases), "[Theorem 1] checks", not progress, "checks"), 1
     ):
         label = _label(prob, beta)
-        fig = f"figures/check_{i:02d}_{prob.name}_beta{beta:.3g}.png"
+        fig = f"figures/check_{i:02d}_{re.sub(r'[^A-Za-z0-9.=-]+', '_', label).strip('_')}.png"  # every parameter
         plot_check(res, out / fig)
         j = res.to_json()
         j["label"], j["figure"] = label, fig
