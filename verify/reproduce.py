@@ -485,7 +485,6 @@ def _plot(res, path):
             if "tuned" in e:
                 draw(ax, label, e["tuned"], "--")
         ax.set(yscale="log", xlabel="samples drawn (B' included)", ylabel="f - f*", title=title)
-        legend(ax, loc="upper right", ncols=1)
     for ax, (name, panel) in zip(
         axes[len(panels) :],
         (("I-NSGD over beta", res["panels"]["beta"]), ("I-NSGD over B'", res["panels"]["batch_prime"])),
@@ -497,6 +496,16 @@ def _plot(res, path):
         legend(ax)
     for ax in axes[n:]:
         ax.set_visible(False)
+    # one legend for every reading panel (same colors and styles everywhere), where it hides no curve
+    handles, labels = axes[0].get_legend_handles_labels()
+    pairs = sorted(zip(labels, handles, strict=True))
+    if n < len(axes):
+        spare = axes[n]
+        spare.set_visible(True)
+        spare.axis("off")
+        spare.legend([h for _, h in pairs], [lab for lab, _ in pairs], loc="center", fontsize=10, title="methods")
+    else:
+        fig.legend([h for _, h in pairs], [lab for lab, _ in pairs], loc="outside lower center", ncols=4, fontsize=9)
     fig.suptitle(
         f"{res['experiment']}: f - f* with f* = {res['fstar']:.6g} ({res['fstar_how']}); median and min-max over "
         f"{len(res['seeds'])} seeds; solid printed, dashed tuned",
