@@ -234,17 +234,12 @@ def predict_insgd(L0_v, L1_v, tau1_v, tau2_v, beta_v, delta0_v, eps_v, alpha_v=N
         T_int = int(T) if T < mpmath.mpf(2) ** 63 else T
         B_ = max(1, int(sp.ceiling(B_EXPR.subs(vals))))
         Bp = max(1, int(sp.ceiling(B_PRIME_EXPR.subs(vals))))
-        gam = _mp(GAMMA.subs({**fv, Tsym: sp.Float(mpmath.nstr(T, dps), dps)}), dps)
+        T_float = sp.Float(mpmath.nstr(T, dps), dps)
+        gam = _mp(GAMMA.subs({**fv, Tsym: T_float}), dps)
         samples = T * (B_ + Bp)
         samples = int(samples) if samples < mpmath.mpf(2) ** 63 else samples
         Bp_derived = max(
-            Bp,
-            int(
-                mpmath.ceil(
-                    _mp(B_PRIME_UNION.subs({tau1: vals[tau1], fail: FAIL_DEFAULT, Tsym: 1}), dps)
-                    + 8 * _mp(vals[tau1], dps) ** 2 * mpmath.log(T)
-                )
-            ),
+            Bp, int(mpmath.ceil(_mp(B_PRIME_UNION.subs({tau1: vals[tau1], fail: FAIL_DEFAULT, Tsym: T_float}), dps)))
         )
     warnings = []
     if a is None:

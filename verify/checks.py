@@ -247,6 +247,7 @@ class ComplexityResult:
     T_sound: bool | None
     capped: bool
     fit: LineFit
+    unsound: list = field(default_factory=list)  # (eps, T_measured, T_derived) where T_measured > T_derived or eps missed
 
 
 def complexity_check(s: Setup, eps_grid) -> ComplexityResult:
@@ -266,6 +267,7 @@ def complexity_check(s: Setup, eps_grid) -> ComplexityResult:
     late = reached & (T > np.ceil(T_der))
     missed = ~reached & (np.ceil(T_der) <= iters)  # ran T_derived steps without reaching eps
     sound = False if (late.any() or missed.any()) else (None if (~reached).any() else True)
+    unsound = [(float(e), float(tm), float(td)) for e, tm, td, bad in zip(eps_grid, T, T_der, late | missed, strict=True) if bad]
     ok = reached & (T > 0)
     log = bool(preds[0].T_log_factor_derived)
     x = np.log(1 / eps_grid[ok])
@@ -280,7 +282,20 @@ def complexity_check(s: Setup, eps_grid) -> ComplexityResult:
     e_loc = ols(x, np.log(T_der[ok] / (x if log else 1.0))).slope if ok.sum() >= 3 else nan
     e_pap = None if preds[0].T_exponent_paper is None else float(preds[0].T_exponent_paper)
     return ComplexityResult(
-        eps_grid.tolist(), T.tolist(), T_der.tolist(), fit.slope, fit.ci, interval, e_der, e_loc, e_pap, log, sound, capped, fit
+        eps_grid.tolist(),
+        T.tolist(),
+        T_der.tolist(),
+        fit.slope,
+        fit.ci,
+        interval,
+        e_der,
+        e_loc,
+        e_pap,
+        log,
+        sound,
+        capped,
+        fit,
+        unsound,
     )
 
 
@@ -383,11 +398,6 @@ def _assertions(s: Setup, r: RegimeResult, c: ComplexityResult, paper_agrees: bo
             )
         )
     else:
-        bad = [
-            (e, tm, td)
-            for e, tm, td in zip(c.eps, c.T_measured, c.T_derived, strict=True)
-            if tm > math.ceil(td) or (tm < 0 and math.ceil(td) <= MAX_ITERS)
-        ]
         out.append(
             Assertion(
                 "T_measured <= T_derived",
@@ -398,7 +408,7 @@ def _assertions(s: Setup, r: RegimeResult, c: ComplexityResult, paper_agrees: bo
                 else "; ".join(
                     f"eps={e:g}: "
                     + (f"T_measured {tm:.0f} > T_derived {td:.3g}" if tm >= 0 else f"not reached within T_derived = {td:.3g}")
-                    for e, tm, td in bad
+                    for e, tm, td in c.unsound
                 ),
             )
         )

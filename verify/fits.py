@@ -64,23 +64,3 @@ def best_window(x, y, min_points=5, min_fraction=0.3) -> LineFit:
     adj = 1 - (1 - r2) * (k - 1) / np.maximum(k - 2, 1)
     best = int(np.argmax(adj + 1e-4 * k / n))
     return ols(x[i[best] : j[best]], y[i[best] : j[best]])
-
-
-def decay_exponent_q(t, gap, eps=None):
-    """Measured q in Delta_{t+1} - Delta_t ~ -a Delta_t^q: slope of log(decrement rate) against log Delta.
-
-    Uses consecutive checkpoints while the gap is above eps (the floor is dropped) and decreasing.
-    """
-    t, gap = np.asarray(t, float), np.asarray(gap, float)
-    keep = np.isfinite(gap) & (gap > 0)
-    if eps is not None:
-        above = gap > eps
-        last = np.argmin(above) if not above.all() else len(gap)
-        keep &= np.arange(len(gap)) < last
-    t, gap = t[keep], gap[keep]
-    rate = -np.diff(gap) / np.diff(t)
-    mid = np.sqrt(gap[1:] * gap[:-1])
-    good = rate > 0
-    if good.sum() < 3:
-        raise ValueError("too few decreasing points to measure q")
-    return best_window(np.log(mid[good]), np.log(rate[good]))

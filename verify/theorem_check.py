@@ -17,8 +17,8 @@ from insgd.core import InputError
 from insgd.numerics.constants import Smooth
 from insgd.numerics.engine import run
 from insgd.theory import symbols as S
+from insgd.verify.checks import FLOAT_REL
 
-FLOAT_REL = 1e-9  # Delta_t and the bound are float64 values: far above their rounding, far below any real violation
 MAX_ITERS = 1_000_000
 
 
