@@ -584,14 +584,19 @@ def plot_check(res: CheckResult, path):
     e = np.array(c.eps)
     T = np.array(c.T_measured, float)
     ok = T > 0
-    ax[1].loglog(1 / e[ok], T[ok], "o-", label=f"measured (slope {c.exponent_measured:.3g})")
-    ax[1].loglog(1 / e, c.T_derived, "s--", label=f"derived T(eps) (slope on grid {c.exponent_derived_local:.3g})")
+    # the coordinates of the fit: with a log factor, T / log(1/eps) against 1/eps, where eps^-e log(1/eps) is a line
+    div = np.log(1 / e) if c.log_factor else np.ones_like(e)
+    ylabel = "T(eps) / log(1/eps)" if c.log_factor else "T(eps)"
+    ax[1].loglog(1 / e[ok], T[ok] / div[ok], "o-", label=f"measured (slope {c.exponent_measured:.3g})")
+    ax[1].loglog(
+        1 / e, np.array(c.T_derived) / div, "s--", label=f"derived T(eps) (slope on grid {c.exponent_derived_local:.3g})"
+    )
     if c.exponent_paper is not None and ok.any():
-        ref = T[ok][-1]
+        ref = T[ok][-1] / div[ok][-1]
         ax[1].loglog(
             1 / e[ok], ref * (e[ok] / e[ok][-1]) ** (-c.exponent_paper), "-.", label=f"printed slope {c.exponent_paper:.3g}"
         )
     note = "" if c.exponent_paper is not None else "\n(the printed statement gives no O(eps^-e): no printed line)"
-    ax[1].set(xlabel="1/eps", ylabel="T(eps)", title=f"T(eps): verdict {res.verdict}{note}")
+    ax[1].set(xlabel="1/eps", ylabel=ylabel, title=f"T(eps): verdict {res.verdict}{note}")
     legend(ax[1])
     save(fig, path)
