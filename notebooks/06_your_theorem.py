@@ -9,7 +9,8 @@
 #
 # Here a reader states a deliberately wrong theorem: gradient descent with step 1/L under L-smoothness and PL,
 # claimed to contract as (1 - mu/L)^(4k), an order too fast. The toolkit refutes it with a run; the corrected
-# statement, (1 - mu/L)^k (Karimi, Nutini and Schmidt 2016, Theorem 1), passes.
+# statement, (1 - mu/L)^k (Karimi, Nutini and Schmidt 2016, Theorem 1), passes. Then the same claim as a TOML file
+# for the command line, and a wrong stochastic claim (a promise in expectation), refuted from many runs.
 
 # %%
 import sympy as sp
@@ -65,3 +66,76 @@ for prob in (Quadratic(dim=3, cond=5.0), Quadratic(dim=2, cond=100.0), worst_cas
 # %% [markdown]
 # The refutation came from a run of the engine (the first iterate above the claimed bound), not from a rule written
 # for this theorem: the same `check_theorem` checks every registered record.
+
+# %% [markdown]
+# ## The same claim as a file, from the command line
+# Without Python: one TOML file, read as data (its formulas go through the toolkit's allow-listed expression
+# parser; nothing in it is executed), checked with `insgd check --theorem-file`. Exit code 1 means refuted.
+
+# %%
+import subprocess
+import sys
+from pathlib import Path
+
+mine = Path("outputs") / "my_theorem.toml"  # outputs/ is not tracked
+mine.parent.mkdir(exist_ok=True)
+mine.write_text(
+    """key = "mine.too_fast"
+name = "GD under L-smoothness and PL, rate (1 - mu/L)^(4t)"
+source = "this notebook"
+algorithm = "gd"
+assumptions = ["L-smooth", "PL"]
+step_size = "1/L"
+measure = "gap"
+bound = "(1 - mu/L)**(4*t) * Delta0"
+T = "log(Delta0/eps) / (-4*log(1 - mu/L))"
+
+[binds]
+L = "A1.literal.L0"
+mu = "A2.mu"
+
+[requires]
+"A1.literal" = { L1 = 0 }
+"A2" = { rho = 2 }
+"""
+)
+cmd = ["--theorem-file", str(mine), "--problem", "quadratic", "--param", "dim=3", "--param", "cond=5"]
+out = subprocess.run([sys.executable, "-m", "insgd.verify.cli", "check", *cmd], capture_output=True, text=True)
+print(out.stdout, "exit code", out.returncode)
+
+# %% [markdown]
+# ## A wrong claim in expectation
+# Bottou, Curtis and Nocedal (2018, Theorem 4.8): SGD with a fixed step alpha <= 1/(L (1 + M_V)) under
+# L-smoothness and a variance bound V[g] <= M + M_V ||grad F||^2 has
+# E[(1/t) sum_{k<t} ||grad F(x_k)||^2] <= alpha L M + 2 Delta_0 / (t alpha). The synthetic oracle's variance is
+# certified exactly (M = tau2^2 / batch, M_V = tau1^2 / batch). A reader who drops the variance term -- claiming the
+# noise-free rate 2 Delta_0 / (t alpha) -- is refuted from 256 runs: the check compares a distribution-free lower
+# confidence bound on the expectation (Hoeffding and empirical Bernstein, confidence 1 - 1e-3 over the grid of t)
+# with the claimed bound. The printed statement passes (a Student-t upper bound below it at every t).
+
+# %%
+import dataclasses
+
+import matplotlib.pyplot as plt
+
+from insgd.theory.theorems import get
+
+printed = get("bottou2018.theorem4_8")
+alpha_LM = S.M / (1 + S.M_V)  # alpha L M at alpha = 1 / (L (1 + M_V))
+noise_free = dataclasses.replace(printed, key="notebook.noise_free", bound={0: printed.bound[0] - alpha_LM})
+prob = Quadratic(dim=3, cond=5.0)
+fig, ax = plt.subplots(figsize=(6, 3.6))
+for th, style in ((noise_free, "--"), (printed, "-")):
+    r = check_theorem(th, prob, noise=(0.5, 1.0), batch=2)
+    print(f"{th.key}: {r['verdict']} - {r['evidence']}\n")
+    ax.plot(r["grid"], r["bound"], style, color="C3" if th is noise_free else "C2", label=f"claimed bound ({th.key})")
+ax.errorbar(r["grid"], r["mean"], yerr=[[m - lo for m, lo in zip(r["mean"], r["lcb"])], [u - m for m, u in zip(r["mean"], r["ucb"])]],
+            fmt="o", color="C0", ms=3, capsize=2, label="mean of A(t) over 256 runs, with its confidence bounds")
+ax.set(xscale="log", yscale="log", xlabel="t", ylabel="(1/t) sum ||grad F(x_k)||^2",
+       title="SGD on a quadratic, tau1 = 0.5, tau2 = 1, batch 2")
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# The dashed claim falls below the lower confidence bounds of the measured expectation for large t: refuted, with
+# the confidence level stated. The printed bound stays above the upper confidence bounds at every t.

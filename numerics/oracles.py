@@ -127,6 +127,17 @@ class NoiseOracle(Oracle):
     def draw(self, keys, purpose, size):
         return keys.signs(purpose, size).mean(axis=1), keys.sphere(purpose, size, self.problem.dim).mean(axis=1)
 
+    def variance(self, batch: int) -> tuple:
+        """(M, M_V) with E||g_batch(w) - grad F(w)||^2 = M + M_V ||grad F(w)||^2 exactly, for every w.
+
+        g_batch - grad F = tau1 s_bar grad F + tau2 u_bar, with s_bar the mean of `batch` signs (E s_bar^2 = 1/batch)
+        and u_bar the mean of `batch` independent unit vectors uniform on the sphere (E||u_bar||^2 = 1/batch, since
+        E<u_i, u_j> = 0 for i != j); s and u are independent and centred, so the cross term vanishes.
+        """
+        if not (isinstance(batch, int) and batch >= 1):
+            raise InputError(f"batch must be an integer >= 1, got {batch!r}")
+        return self.tau2**2 / batch, self.tau1**2 / batch
+
     def grad(self, W, xi):
         s, u = xi
         return (1.0 + self.tau1 * s)[:, None] * self.problem.grad(W) + self.tau2 * u

@@ -44,6 +44,9 @@ KEYWORDS = {
     "gap": S.gap,  # f(w) - f*
     "noise": S.noise,  # ||grad f_xi(w) - grad F(w)||
     "bias": S.bias,  # ||E_xi[grad f_xi(w)] - grad F(w)||
+    "M": S.M,
+    "M_V": S.M_V,
+    "variance": S.variance,  # E_xi ||g(w, xi) - grad F(w)||^2
 }
 _NAME = {v: k for k, v in KEYWORDS.items()}
 
@@ -198,5 +201,17 @@ PL_CLASSIC = Assumption(
     variables=(S.grad_w, S.gap),
     how_checked="as Assumption 2 with rho = 2 (the same mu)",
 )
-ALL = ALL + (L_SMOOTH, PL_CLASSIC)
+VARIANCE = Assumption(
+    key="variance",
+    name="bounded variance of an unbiased stochastic gradient",
+    source="Bottou, Curtis and Nocedal (2018), Assumption 4.3 (b)-(c) with an unbiased oracle (mu = mu_G = 1): "
+    "V_xi[g(w, xi)] <= M + M_V ||grad F(w)||^2",
+    quantifier="for all w in R^d (the oracle's minibatch mean, at the batch size of the run)",
+    relation=sp.Le(S.variance, S.M + S.M_V * S.grad_w**2),
+    constants=(S.M, S.M_V),
+    variables=(S.variance, S.grad_w),
+    how_checked="synthetic oracle: exact, V = (tau2^2 + tau1^2 ||grad F||^2) / batch (insgd.numerics.oracles.NoiseOracle."
+    "variance; Monte Carlo test); finite sums: not certified",
+)
+ALL = ALL + (L_SMOOTH, PL_CLASSIC, VARIANCE)
 BY_KEY = {a.key: a for a in ALL}

@@ -40,6 +40,13 @@ class Case:
     kind: str
 
 
+MEASURES = {
+    "gap": "f(x_t) - f* <= B(t) at every t",
+    "min_grad_norm": "min_{k <= t} ||grad f(x_k)|| <= B(t) at every t",
+    "mean_sq_grad": "E[(1/t) sum_{k < t} ||grad F(x_k)||^2] <= B(t) for every t >= 1 (expectation over the oracle)",
+}
+
+
 @dataclass(frozen=True)
 class Theorem:
     key: str  # e.g. "theorem1.printed"
@@ -66,6 +73,13 @@ class Theorem:
     requires: dict = field(default_factory=dict)
     hyperparameters: dict = field(default_factory=dict)
     checkable: bool = True  # False when the source's constants could not be confirmed (the record says why)
+    # What the bound B(t) bounds (MEASURES): the gap at every t (default), the best gradient norm so far, or the
+    # expected mean squared gradient norm of the first t iterates (a promise in expectation over the oracle).
+    measure: str = "gap"
+
+    def __post_init__(self):
+        if self.measure not in MEASURES:
+            raise ValueError(f"measure must be one of {', '.join(MEASURES)}, got {self.measure!r}")
 
     def __hash__(self):
         return hash(self.key)
@@ -109,6 +123,8 @@ class Theorem:
             "regimes": {str(k): {"name": n, "relation": sp.sstr(r)} for k, (n, r) in self.regimes.items()},
             "bound": {str(k): sp.sstr(b) for k, b in self.bound.items()},
             "bound_kind": self.bound_kind,
+            "measure": self.measure,
+            "measure_meaning": MEASURES[self.measure],
             "T": {
                 str(k): [{"when": sp.sstr(c.when), "T": sp.sstr(c.T), "kind": c.kind} for c in cs] for k, cs in self.cases.items()
             },

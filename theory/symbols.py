@@ -22,6 +22,8 @@ tau2 = sp.Symbol("tau_2", positive=True)
 delta = sp.Symbol("delta", positive=True)
 B = sp.Symbol("B", positive=True)
 B_prime = sp.Symbol("B'", positive=True)
+M = sp.Symbol("M", nonnegative=True)  # variance bound, constant part (Bottou et al. 2018, Assumption 4.3)
+M_V = sp.Symbol("M_V", nonnegative=True)  # variance bound, part growing with ||grad F||^2
 
 # Norms that appear in the assumptions' inequalities (placeholders, one per quantity).
 grad_w = sp.Symbol("g_w", nonnegative=True)  # ||grad f(w)||
@@ -33,3 +35,4 @@ hess = sp.Symbol("H", nonnegative=True)  # ||Hess f(w)|| (operator norm)
 gap = sp.Symbol("Delta", nonnegative=True)  # f(w) - f*
 noise = sp.Symbol("e_xi", nonnegative=True)  # ||grad f_xi(w) - grad F(w)||
 bias = sp.Symbol("b_xi", nonnegative=True)  # ||E_xi[grad f_xi(w)] - grad F(w)||
+variance = sp.Symbol("V_xi", nonnegative=True)  # E_xi ||g(w, xi) - grad F(w)||^2 (trace of the covariance)

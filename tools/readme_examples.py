@@ -2,7 +2,8 @@
 
 A block holds lines `$ insgd ...`; everything after a command line up to the next command or the end of the block
 is that command's output, replaced here by what the command prints now (stdout, then stderr's last line for the
-main job's progress-free summary). Commands run in a temporary folder, so their output files go nowhere."""
+main job's progress-free summary). Commands run in a temporary folder (with notebooks/ linked in, for the example
+theorem file), so their output files go nowhere."""
 
 import os
 import re
@@ -42,6 +43,7 @@ def rewrite(block: str, cwd: str, only: str = "") -> str:
 
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "notebooks").symlink_to(README.parent / "notebooks")  # the example theorem file
         only = sys.argv[1] if len(sys.argv) > 1 else ""  # e.g. "predict insgd": re-run only the blocks that contain it
         text = BLOCK.sub(lambda m: rewrite(m.group(1), tmp, only), README.read_text())
     README.write_text(text)

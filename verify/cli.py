@@ -195,6 +195,16 @@ def _load_problem(args):
     return make_problem(args.problem, **_kv(args.param, "--param"))
 
 
+def _noise(text):
+    """--noise TAU1,TAU2 -> (tau1, tau2), or None."""
+    if text is None:
+        return None
+    noise = [parse_float("noise", x, lo=0, lo_open=False) for x in text.split(",")]
+    if len(noise) != 2:
+        raise InputError(f"noise must be TAU1,TAU2, got {text!r}")
+    return tuple(noise)
+
+
 def cmd_run(args) -> int:
     from insgd.numerics.engine import RunSpec, execute
 
@@ -203,11 +213,7 @@ def cmd_run(args) -> int:
             check_out_file(Path(args.save).with_suffix(suffix), args.force, "save")
     if args.seed + args.runs - 1 > MAX_SEED:
         raise InputError(f"seed + runs - 1 must be <= {MAX_SEED}, got {args.seed + args.runs - 1}")
-    noise = None
-    if args.noise is not None:
-        noise = [parse_float("noise", x, lo=0, lo_open=False) for x in args.noise.split(",")]
-        if len(noise) != 2:
-            raise InputError(f"noise must be TAU1,TAU2, got {args.noise!r}")
+    noise = _noise(args.noise)
     spec = RunSpec(
         problem=args.problem,
         optimizer=args.optimizer,
@@ -216,7 +222,7 @@ def cmd_run(args) -> int:
         hp={k: _numbers(f"opt {k}", v) for k, v in _kv(args.opt, "--opt").items()},
         params=_kv(args.param, "--param"),
         w0=None if args.w0 is None else _numbers("w0", args.w0),
-        noise=None if noise is None else tuple(noise),
+        noise=noise,
         eps_gap=None if args.eps_gap is None else _numbers("eps-gap", args.eps_gap, lo=0),
         eps_grad=None if args.eps_grad is None else _numbers("eps-grad", args.eps_grad, lo=0),
         max_samples=args.max_samples,
@@ -363,14 +369,22 @@ def _grid(text):
 def cmd_theorems(args) -> int:
     from insgd.theory.theorems import REGISTRY, all_differences, get
 
-    if args.name is not None:
-        t = get(args.name)
+    if args.name is not None and args.file is not None:
+        raise InputError("name and file must not be given together")
+    if args.name is not None or args.file is not None:
+        if args.file is not None:
+            from insgd.verify.theorem_file import load
+
+            t = load(args.file)
+        else:
+            t = get(args.name)
         if args.json:
             _print_json(t.to_json(), args)
             return 0
         j = t.to_json()
         print(f"{t.name}\n  source: {t.source}\n  reading: {t.reading}\n  assumptions: {', '.join(j['assumptions'])}")
         print(f"  algorithm: {t.algorithm}, step size {j['step_size']}\n  promise: {t.promise} (probability {j['probability']})")
+        print(f"  measure: {t.measure} ({j['measure_meaning']}); checkable: {'yes' if t.checkable else 'no'}")
         for c in j["conditions"]:
             print(f"  condition: {c['text']}" + (f"  [{c['relation']}]" if c["relation"] else ""))
         for k, b in j["bound"].items():
@@ -388,7 +402,22 @@ def cmd_theorems(args) -> int:
     if args.json:
         _print_json({"theorems": [t.to_json() for t in REGISTRY.values()], "differences": all_differences()}, args)
         return 0
-    print(_table([(k, f"{t.source} | assumptions {', '.join(t.assumption_keys)} | {t.algorithm}") for k, t in REGISTRY.items()]))
+    own = {"theorem1": "insgd check --beta B", "theorem2": "insgd check-insgd", "lemma2": "insgd lemma2"}
+    for k, t in REGISTRY.items():
+        j = t.to_json()
+        cmd = own.get(k.split(".")[0], f"insgd check --theorem {k}")
+        status = f"checked by `{cmd}`" if t.checkable else "order only, not checked"
+        step = "" if t.step_size == 0 else f", step {j['step_size']}"
+        print(f"{k}: {t.name}\n    source: {t.source}")
+        print(f"    assumptions: {', '.join(t.assumption_keys)} | algorithm: {t.algorithm}{step} | {status}")
+        for r, b in j["bound"].items():
+            print(f"    bound on {t.measure}{'' if r == '0' else f' (regime {r})'}: {b}")
+        for r, cases in j["T"].items():
+            for c in cases:
+                print(
+                    f"    T(eps){'' if r == '0' else f' (regime {r})'}: {c['kind']} {c['T']}"
+                    + ("" if c["when"] == "True" else f" when {c['when']}")
+                )
     for pair, diffs in all_differences().items():
         print(f"\n{pair}:")
         for d in diffs:
@@ -400,28 +429,52 @@ def cmd_check_theorem(args) -> int:
     from insgd.theory.theorems import get
     from insgd.verify.theorem_check import check_theorem, worst_case
 
-    theorem = get(args.theorem)
+    if args.theorem_file is not None:
+        from insgd.verify.theorem_file import load
+
+        theorem = load(args.theorem_file)
+    else:
+        theorem = get(args.theorem)
     problem = _load_problem(args)
-    eps = parse_float("eps", args.eps, lo=0)
-    results = [check_theorem(theorem, problem, eps=eps)]
+    eps = None if args.eps is None else parse_float("eps", args.eps, lo=0)
+    opts = dict(eps=eps, noise=_noise(args.noise), batch=args.batch, seeds=args.seeds, iters=args.iters)
+    results = [check_theorem(theorem, problem, **opts)]
     family = worst_case(theorem) if args.worst_case else None
     if family is not None:
-        results.append(check_theorem(theorem, family, eps=eps) | {"worst_case": True})
+        results.append(check_theorem(theorem, family, **opts) | {"worst_case": True})
+    if args.worst_case and family is None:
+        results[0]["worst_case_note"] = f"no family known to the toolkit is tight for {', '.join(theorem.assumption_keys)}"
     code = 1 if any(r["verdict"] == "fail" for r in results) else 0
     if args.json:
         _print_json(results if len(results) > 1 else results[0], args)
         return code
     print(f"{theorem.name}\n  source: {theorem.source}")
+    if "worst_case_note" in results[0]:
+        print(f"  worst case: {results[0]['worst_case_note']}")
     for r in results:
         label = f"{r['problem']} {r['params']}" + (" (worst case for the assumptions)" if r.get("worst_case") else "")
-        print(_table([("problem", label), ("constants", r["constants"]), ("verdict", r["verdict"]), ("evidence", r["evidence"])]))
+        consts = ", ".join(f"{k} = {v:.6g}" for k, v in r["constants"].items())
+        print(
+            _table(
+                [
+                    ("problem", label),
+                    ("constants", f"{consts} ({r['region']})"),
+                    ("verdict", r["verdict"]),
+                    ("evidence", r["evidence"]),
+                ]
+            )
+        )
     return code
 
 
 def cmd_check(args) -> int:
     from insgd.verify.checks import check, plot_check
 
-    if args.theorem is not None and args.theorem not in ("theorem1.derived", "theorem1.printed"):
+    if args.theorem is not None and args.theorem_file is not None:
+        raise InputError("theorem and theorem-file must not be given together")
+    if args.theorem_file is not None or (
+        args.theorem is not None and args.theorem not in ("theorem1.derived", "theorem1.printed")
+    ):
         return cmd_check_theorem(args)
     if args.beta is None:
         raise InputError("beta is required for Theorem 1 (give --beta, or --theorem NAME for another theorem)")
@@ -491,7 +544,7 @@ def cmd_verify_all(args) -> int:
     s = run_all(args.out, quick=args.quick, force=args.force, data=args.data, workers=args.workers, progress=not args.quiet)
     c = s["verdict_counts"]
     print(
-        f"{c['pass']} pass, {c['inconclusive']} inconclusive, {c['fail']} fail (derived predictions); "
+        f"{c['pass']} pass, {c['inconclusive']} inconclusive, {c['fail']} fail (derived predictions and registered theorems); "
         f"{len(s['paper_disagreements'])} disagreement(s) with the paper; {s['elapsed_s']:.1f} s. Report: {args.out}/report.md"
     )
     return 1 if s["any_fail"] else 0
@@ -759,6 +812,9 @@ def build_parser() -> argparse.ArgumentParser:
         "with the differences between the two readings computed field by field.",
     )
     th.add_argument("--name", help="show one record in full (e.g. theorem2.derived)")
+    th.add_argument(
+        "--file", metavar="FILE", help="read, validate and show your own theorem file (TOML; see check --theorem-file)"
+    )
     _json_options(th)
     th.set_defaults(func=cmd_theorems)
 
@@ -844,7 +900,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="a registered theorem (see `insgd theorems`), e.g. karimi2016.theorem1; default: "
         "Theorem 1 of the paper (derived, with the printed reading reported)",
     )
-    ck.add_argument("--eps", default="1e-6", help="--theorem: the target f - f* (default 1e-6)")
+    ck.add_argument(
+        "--theorem-file",
+        metavar="FILE",
+        help="your own theorem as a TOML file (key, name, source, algorithm, assumptions, step_size, measure, bound, "
+        "T, binds, requires; see README 'Check your own theorem'); read as data, never executed",
+    )
+    ck.add_argument(
+        "--eps",
+        help="--theorem: the target of T(eps): f - f* for a bound on the gap (default 1e-6), ||grad f|| for a bound "
+        "on the gradient norm (default 1e-2)",
+    )
+    ck.add_argument(
+        "--noise",
+        metavar="TAU1,TAU2",
+        help="--theorem, stochastic theorems: the synthetic oracle (1 + TAU1 s) grad F + TAU2 u; its variance "
+        "(M = TAU2^2/batch, M_V = TAU1^2/batch) is certified exactly",
+    )
+    ck.add_argument("--batch", type=_count(1, 10**6), default=1, help="--theorem, stochastic theorems: batch size (default 1)")
+    ck.add_argument(
+        "--seeds",
+        type=_count(2, 100_000),
+        help="--theorem, a promise in expectation: number of independent runs (seeds 0..N-1, default 256)",
+    )
+    ck.add_argument(
+        "--iters",
+        type=_count(1, 10**7),
+        help="--theorem, a promise in expectation: horizon; the bound is checked on a geometric grid of t <= ITERS "
+        "(default 1000)",
+    )
     ck.add_argument(
         "--worst-case",
         action="store_true",

@@ -78,13 +78,18 @@ def findings(s: dict) -> str:
     out.append(f"* Estimated (sampled, not certified) Assumption 4 constants of phase retrieval: {pairs}.")
     reg = [r for r in s.get("registered_theorems", []) if r["verdict"] != "not applicable"]
     if reg:
-        keys = sorted({r["theorem"] for r in reg})
-        out.append(
-            f"* **Registered theorems** ({', '.join(keys)}): {sum(r['verdict'] == 'pass' for r in reg)} of {len(reg)} "
-            f"applicable runs confirm the bound; tightness T_bound / T_measured = "
-            f"{_span([r['tightness'] for r in reg])} (worst-case family: "
-            f"{_span([r['tightness'] for r in reg if r['worst_case']])})."
-        )
+        parts = []
+        for key in dict.fromkeys(r["theorem"] for r in reg):  # registry order
+            rs = [r for r in reg if r["theorem"] == key]
+            v = {x: sum(r["verdict"] == x for r in rs) for x in ("pass", "inconclusive", "fail")}
+            ratio = "min_t B(t) / mean A(t)" if rs[0].get("measure") == "mean_sq_grad" else "T_bound / T_measured"
+            worst = [r["tightness"] for r in rs if r["worst_case"]]
+            parts.append(
+                f"{key}: {v['pass']} pass, {v['inconclusive']} inconclusive, {v['fail']} fail of {len(rs)} runs, "
+                f"tightness {ratio} = {_span([r['tightness'] for r in rs])}"
+                + (f" (worst-case family: {_span(worst)})" if worst else "")
+            )
+        out.append("* **Registered theorems**: " + "; ".join(parts) + ".")
     from insgd.verify.paper_audit import counts
 
     c = counts(s["paper_audit"])

@@ -65,19 +65,22 @@ _WHAT = {
 }
 
 
-def _refuse(text, node, what):
+def _refuse(text, node, what, name="expr", names=None):
     col = getattr(node, "col_offset", None)
     seg = ast.get_source_segment(text, node) if hasattr(node, "lineno") else None
     where = f" at column {col + 1}" if col is not None else ""
     token = f" {seg[:40]!r}" if seg else ""
+    variables = "w (or w0, w1, ...)" if names is None else ", ".join(names)
     raise InputError(
-        f"expr may not contain {what}{token}{where}; allowed: numbers, w (or w0, w1, ...), pi, E, "
+        f"{name} may not contain {what}{token}{where}; allowed: numbers, {variables}, pi, E, "
         f"+ - * / **, and {', '.join(sorted(FUNCTIONS))}"
     )
 
 
-def parse_expr(text: str, name: str = "expr") -> sp.Expr:
-    """The SymPy expression of `text`, built from an allow-listed syntax tree (see the module docstring)."""
+def parse_expr(text: str, name: str = "expr", names: dict | None = None) -> sp.Expr:
+    """The SymPy expression of `text`, built from an allow-listed syntax tree (see the module docstring).
+
+    names: the variables allowed instead of w, w0, w1, ... (name -> SymPy symbol), e.g. for a theorem file."""
     if not isinstance(text, str):
         raise InputError(f"{name} must be text, got {type(text).__name__}")
     if len(text) > MAX_CHARS:
@@ -92,60 +95,66 @@ def parse_expr(text: str, name: str = "expr") -> sp.Expr:
         raise InputError(f"{name} is not a valid expression: {e.msg} at column {e.offset}") from None
     except (ValueError, RecursionError, MemoryError):
         raise InputError(f"{name} is not a valid expression (nesting too deep or null bytes)") from None
-    return _build(text.strip(), tree.body, 0, name)
+    return _build(text.strip(), tree.body, 0, name, names)
 
 
-def _build(text, node, depth, name):
+def _build(text, node, depth, name, names=None):
     if depth > MAX_DEPTH:
         raise InputError(f"{name} is nested more than {MAX_DEPTH} levels deep")
     d = depth + 1
+
+    def refuse(node, what):
+        _refuse(text, node, what, name, names)
+
     if isinstance(node, ast.Constant):
         v = node.value
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            _refuse(text, node, "a string" if isinstance(v, (str, bytes)) else f"the constant {type(v).__name__}")
+            refuse(node, "a string" if isinstance(v, (str, bytes)) else f"the constant {type(v).__name__}")
         seg = ast.get_source_segment(text, node) or repr(v)
         return parse_number(f"{name} number", seg.replace("_", ""))
     if isinstance(node, ast.Name):
-        if VARIABLE.fullmatch(node.id):
+        if names is None and VARIABLE.fullmatch(node.id):
             return sp.Symbol(node.id, real=True)
+        if names is not None and node.id in names:
+            return names[node.id]
         if node.id in CONSTANTS:
             return CONSTANTS[node.id]
         if node.id in FUNCTIONS:
-            _refuse(text, node, f"the function {node.id} without a call")
-        _refuse(text, node, f"the name {node.id!r}")
+            refuse(node, f"the function {node.id} without a call")
+        refuse(node, f"the name {node.id!r}")
     if isinstance(node, ast.UnaryOp):
-        x = _build(text, node.operand, d, name)
+        x = _build(text, node.operand, d, name, names)
         if isinstance(node.op, ast.USub):
             return -x
         if isinstance(node.op, ast.UAdd):
             return x
-        _refuse(text, node, "the operator " + type(node.op).__name__)
+        refuse(node, "the operator " + type(node.op).__name__)
     if isinstance(node, ast.BinOp):
         if isinstance(node.op, ast.BitXor):
-            _refuse(text, node, "'^' (write ** for powers)")
+            refuse(node, "'^' (write ** for powers)")
         # a chain a + b + c ... is left-nested in the tree: its length is not nesting, so the left operand keeps
         # the depth (the text length bounds the chain)
         chain = isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)) and isinstance(node.left, ast.BinOp)
-        a, b = _build(text, node.left, depth if chain else d, name), _build(text, node.right, d, name)
+        a, b = _build(text, node.left, depth if chain else d, name, names), _build(text, node.right, d, name, names)
         if isinstance(node.op, ast.Pow):
             return _power(text, node, a, b, name)
         op = _BINOPS.get(type(node.op))
         if op is None:
-            _refuse(text, node, "the operator " + type(node.op).__name__)
+            refuse(node, "the operator " + type(node.op).__name__)
         if isinstance(node.op, ast.Div) and b.is_zero:
             raise InputError(f"{name} divides by zero at column {node.col_offset + 1}")
         return op(a, b)
     if isinstance(node, ast.Call):
         fn = node.func
         if not isinstance(fn, ast.Name) or fn.id not in FUNCTIONS:
-            _refuse(text, fn, "a call of anything but the allowed functions")
+            refuse(fn, "a call of anything but the allowed functions")
         if node.keywords:
-            _refuse(text, node, "keyword arguments")
+            refuse(node, "keyword arguments")
         f, arity = FUNCTIONS[fn.id]
         if len(node.args) != arity:
-            _refuse(text, node, f"{fn.id} with {len(node.args)} arguments ({arity} expected)")
-        return f(*(_build(text, a, d, name) for a in node.args))
-    _refuse(text, node, _WHAT.get(type(node), type(node).__name__))
+            refuse(node, f"{fn.id} with {len(node.args)} arguments ({arity} expected)")
+        return f(*(_build(text, a, d, name, names) for a in node.args))
+    refuse(node, _WHAT.get(type(node), type(node).__name__))
 
 
 def _power(text, node, base, ex, name):

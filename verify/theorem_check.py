@@ -1,11 +1,25 @@
-"""Check any registered deterministic theorem on any problem whose certified constants satisfy its assumptions.
+"""Check any registered theorem with an explicit bound on any problem whose certificates satisfy its assumptions.
 
 A theorem record (insgd.theory.records.Theorem) says which certificates give its constants (`binds`, `requires`),
-which optimizer it runs with which step size, and its bound Delta_t <= B(t) (`bound[0]`) and T(eps) (`cases[0]`).
-This module binds the constants from the problem's certificates (refusing in one line, naming the missing
-assumption, when they are not there), runs the algorithm, and holds every iterate against the bound: an iterate above
-it refutes the theorem on that problem, and the run that shows it is returned. It also reports the tightness ratio
-T_bound / T_measured, and runs the family on which the theorem's assumptions are tight (`worst_case`).
+which optimizer it runs with which step size, what its bound B(t) bounds (`measure`) and its T(eps) (`cases[0]`).
+This module binds the constants from the problem's certificates, and from the oracle's for a variance assumption
+(refusing in one line, naming the missing assumption, when they are not there), runs the algorithm, and holds the
+runs against the bound:
+
+* ``gap`` and ``min_grad_norm`` (deterministic promises): every iterate is held against B(t); an iterate above it
+  refutes the theorem on that problem, and the run that shows it is returned. The tightness ratio is
+  T_bound / T_measured (>= 1 when the bound holds).
+* ``mean_sq_grad`` (a promise in expectation): `seeds` independent runs give, at each t of a geometric grid, the
+  mean of A(t) = (1/t) sum_{k<t} ||grad F(x_k)||^2. The theorem is refuted only when a distribution-free lower
+  confidence bound on E[A(t)] exceeds B(t) (`lower_confidence_bound`: Hoeffding and empirical Bernstein for
+  min(A, c) in [0, c], c = 1.5 B(t) fixed by the theorem before any run, E min(A, c) <= E A), at level delta split
+  over the grid (Bonferroni). It passes when
+  the Student-t upper confidence bound is below B(t) at every t of the grid (a statistical statement, not a proof);
+  otherwise it is inconclusive. The tightness ratio is min_t B(t) / mean A(t).
+
+Constants certified only on a ball are used for deterministic promises, whose proofs use the assumptions between
+consecutive iterates: the verdict then concerns the statement with its assumptions on that ball, and is withheld
+(inconclusive) when an iterate leaves it. A promise in expectation needs global certificates.
 """
 
 import math
@@ -15,16 +29,27 @@ import sympy as sp
 
 from insgd.core import InputError
 from insgd.numerics.constants import Smooth
-from insgd.numerics.engine import run
+from insgd.numerics.engine import memory_limit, run
+from insgd.numerics.optimizers import get_optimizer
 from insgd.theory import symbols as S
 from insgd.verify.checks import FLOAT_REL
 
 MAX_ITERS = 1_000_000
+DEFAULT_EPS = {"gap": 1e-6, "min_grad_norm": 1e-2}
+STOCHASTIC_SEEDS, STOCHASTIC_ITERS, STOCHASTIC_DELTA, GRID_POINTS = 256, 1000, 1e-3, 12
+TRUNCATE = 1.5  # the lower confidence bound truncates A(t) at TRUNCATE * B(t), fixed before any run
 
 
-def bind_constants(theorem, problem, radius):
-    """The theorem's constants from the problem's certificates on the ball of this radius (or globally)."""
+def bind_constants(theorem, problem, radius, variance=None):
+    """The theorem's constants from the problem's certificates on the ball of this radius around the minimizer (or
+    globally; radius None: global certificates only), and from the oracle's variance certificate `variance` =
+    (M, M_V) for the bounded-variance assumption."""
     cons = problem.certify(radius=radius)
+
+    def covers(region):
+        return region.is_global or (radius is not None and (region.radius or 0) >= radius)
+
+    where = "globally" if radius is None else f"on the ball of radius {radius:g}"
     values = {}
     for sym, (akey, fld) in theorem.binds.items():
         need = theorem.requires.get(akey, {})
@@ -36,97 +61,304 @@ def bind_constants(theorem, problem, radius):
                 for c in cons.smooth
                 if isinstance(c, Smooth)
                 and c.form == form
-                and (c.region.is_global or c.region.radius >= radius)
+                and covers(c.region)
                 and all(math.isclose(getattr(c, k), v, abs_tol=0) for k, v in need.items())
             ]
             if not cands:
                 raise InputError(
                     f"theorem {theorem.key} needs {what} (Assumption 1, {form} form); problem {problem.name} "
-                    f"does not certify it on the ball of radius {radius:g}"
+                    f"does not certify it {where}"
                 )
             values[sym] = float(getattr(min(cands, key=lambda c: c.L0 + c.L1), fld))
         elif akey == "A2":
             rho = need.get("rho")
-            mus = [
-                c.mu_at[r]
-                for c in cons.pl
-                if c.region.is_global or (c.region.radius or 0) >= radius
-                for r in c.mu_at
-                if rho is None or math.isclose(r, rho)
-            ]
+            mus = [c.mu_at[r] for c in cons.pl if covers(c.region) for r in c.mu_at if rho is None or math.isclose(r, rho)]
             if not mus:
                 raise InputError(
-                    f"theorem {theorem.key} needs {what} (the PL inequality); problem {problem.name} does not "
-                    f"certify it on the ball of radius {radius:g}"
+                    f"theorem {theorem.key} needs {what} (the PL inequality); problem {problem.name} does not certify it {where}"
                 )
             values[sym] = float(max(mus))
+        elif akey == "variance":
+            if variance is None:
+                raise InputError(
+                    f"theorem {theorem.key} needs a stochastic oracle with a certified variance bound (bounded "
+                    f"variance); give the synthetic oracle's noise (--noise TAU1,TAU2) for problem {problem.name}"
+                )
+            M, M_V = variance
+            for k, v in need.items():
+                if not math.isclose({"M": M, "M_V": M_V}[k], v, abs_tol=0):
+                    raise InputError(f"theorem {theorem.key} needs {what}; the oracle has M = {M:g}, M_V = {M_V:g}")
+            values[sym] = {"M": M, "M_V": M_V}[fld]
         else:
             raise InputError(f"theorem {theorem.key}: no certificate maps to assumption {akey}")
     return values
 
 
-def check_theorem(theorem, problem, eps=1e-6, w0=None):
-    """Run the theorem's algorithm with its step size on problem and hold every iterate against its bound."""
+def check_theorem(theorem, problem, eps=None, w0=None, noise=None, batch=1, seeds=None, iters=None, delta=None):
+    """Run the theorem's algorithm with its step size on problem and hold the runs against its bound.
+
+    eps: the target of T(eps) for deterministic measures (default per measure). noise = (tau1, tau2), batch: the
+    synthetic oracle, for stochastic theorems. seeds, iters, delta: runs, horizon and confidence level of an
+    expectation check."""
     if not theorem.checkable:
         raise InputError(f"theorem {theorem.key} is not checkable: {' '.join(theorem.notes)}")
-    if 0 not in theorem.bound or 0 not in theorem.cases:
-        raise InputError(f"theorem {theorem.key} has no explicit bound Delta_t <= B(t) to check (bound[0], cases[0])")
+    if 0 not in theorem.bound:
+        raise InputError(f"theorem {theorem.key} has no explicit bound B(t) to check (bound[0])")
+    opt = get_optimizer(theorem.algorithm)
+    if opt.stochastic and noise is None and problem.n_samples is None:
+        raise InputError(f"theorem {theorem.key} runs {opt.name}, a stochastic method: give --noise TAU1,TAU2")
     w0 = np.full(problem.dim, 1.0 / math.sqrt(problem.dim)) + problem.argmin if w0 is None else np.asarray(w0, float)
-    R = float(np.linalg.norm(w0 - problem.argmin))
-    consts = bind_constants(theorem, problem, R)
+    R0 = float(np.linalg.norm(w0 - problem.argmin))
+    variance = None
+    if noise is not None:
+        from insgd.numerics.oracles import NoiseOracle
+
+        variance = NoiseOracle(problem, *noise).variance(batch)
+    # Global certificates when the problem has them; else those of the ball the run starts in, for a deterministic
+    # promise only: its proof uses the assumptions between consecutive iterates, so the verdict stands when every
+    # iterate stays in the ball (checked after the run). A promise in expectation covers every path of the oracle,
+    # and any path may leave a ball: it needs global certificates.
+    try:
+        consts, radius = bind_constants(theorem, problem, None, variance), None
+    except InputError as e:
+        if theorem.measure == "mean_sq_grad":
+            raise InputError(f"{e} (a promise in expectation covers every path, so its assumptions must hold globally)") from None
+        consts, radius = bind_constants(theorem, problem, R0, variance), R0
     subs = {k: sp.nsimplify(v, rational=True) for k, v in consts.items()}
     for c in theorem.conditions:
         if c.decide(subs) is False:
             raise InputError(f"theorem {theorem.key}: condition {c.text} fails with {consts}")
     d0 = float(problem.value(w0[None])[0] - problem.fstar)
-    vals = {**subs, S.Delta0: sp.Float(d0, 30), S.eps: sp.Float(eps, 30)}
-    B = sp.lambdify(S.t, theorem.bound[0].subs(vals), "numpy")
-    T_bound = _first_below(B, eps, theorem.cases[0][0].T.subs(vals))
-    iters = int(min(T_bound + 1, MAX_ITERS)) if math.isfinite(T_bound) else MAX_ITERS
     hp = {"gamma": float(theorem.step_size.subs(subs)), **{k: float(v.subs(subs)) for k, v in theorem.hyperparameters.items()}}
-    tr = run(problem, theorem.algorithm, w0, iters, [0], hp, eps_gap=eps, n_checkpoints=iters + 1)
-    stop = int(tr.stop_t[0])
-    t, gap = tr.t[: stop + 1].astype(float), tr.gap[0, : stop + 1]
-    with np.errstate(all="ignore"):
-        bound = np.broadcast_to(np.asarray(B(t), float), t.shape)
-    above = gap > bound * (1 + FLOAT_REL) + 1e-300
-    hit = int(tr.hit_gap_t[0])
+    if opt.stochastic:
+        hp["batch"] = batch
     out = {
         "theorem": theorem.key,
         "problem": problem.name,
         "params": problem.params(),
+        "measure": theorem.measure,
         "constants": {str(k): v for k, v in consts.items()},
         "hyperparameters": hp,
+        "noise": None if noise is None else list(noise),
+        "w0": w0.tolist(),
         "delta0": d0,
+        "region": "global" if radius is None else f"ball of radius {radius:.6g} around the minimizer",
+    }
+    vals = {**subs, S.Delta0: sp.Float(d0, 30)}
+    if theorem.measure == "mean_sq_grad":
+        res = _expectation_check(theorem, problem, vals, hp, w0, noise, seeds, iters, delta, radius)
+    else:
+        res = _deterministic_check(theorem, problem, vals, hp, w0, noise, eps, radius)
+    return out | res
+
+
+class _Distance:
+    """Engine callback: the largest ||w_t - w*|| of any run and the first t at which an iterate left the ball of
+    `radius` (None: global constants, nothing to watch). Constants certified on a ball hold on that convex region,
+    which contains every step's segment while the iterates stay in it; past the exit no verdict is earned."""
+
+    def __init__(self, center, radius):
+        self.center, self.radius, self.max, self.exit_t = center, radius, 0.0, None
+
+    def __call__(self, t, W, active):
+        d = float(np.max(np.linalg.norm(W - self.center, axis=1)))
+        self.max = max(self.max, d)
+        if self.exit_t is None and self.radius is not None and d > self.radius * (1 + FLOAT_REL):
+            self.exit_t = t
+        return False
+
+
+def _left_ball(res, dist, fail_t=None):
+    """Withhold a pass when any iterate left the certified ball, a fail when it left at or before the failing t."""
+    if dist.exit_t is None or res["verdict"] not in ("fail", "pass"):
+        return res
+    if res["verdict"] == "fail" and fail_t is not None and fail_t < dist.exit_t:
+        return res  # every iterate up to the violation was in the ball
+    res.update(
+        verdict="inconclusive",
+        evidence=f"an iterate left the ball of radius {dist.radius:.6g} on which the constants are certified (at "
+        f"t = {dist.exit_t}, max ||w_t - w*|| = {dist.max:.6g}); the {res['verdict']} would not be earned: "
+        f"{res['evidence']}",
+    )
+    return res
+
+
+def _bound_fn(theorem, vals):
+    B = sp.lambdify(S.t, theorem.bound[0].subs(vals), "numpy")
+
+    def f(t):
+        with np.errstate(all="ignore"):
+            return np.broadcast_to(np.asarray(B(np.asarray(t, float)), float), np.shape(t))
+
+    return f
+
+
+def _deterministic_check(theorem, problem, vals, hp, w0, noise, eps, radius):
+    eps = DEFAULT_EPS[theorem.measure] if eps is None else eps
+    if 0 not in theorem.cases:
+        raise InputError(f"theorem {theorem.key} has no T(eps) (cases[0]) to check")
+    B = _bound_fn(theorem, vals)
+    T_bound = _first_below(B, eps, theorem.cases[0][0].T.subs({**vals, S.eps: sp.Float(eps, 30)}))
+    iters = int(min(T_bound + 1, MAX_ITERS)) if math.isfinite(T_bound) else MAX_ITERS
+    on_grad = theorem.measure == "min_grad_norm"
+    tr = run(
+        problem,
+        theorem.algorithm,
+        w0,
+        iters,
+        [0],
+        hp,
+        noise=noise,
+        eps_gap=None if on_grad else eps,
+        eps_grad=eps if on_grad else None,
+        n_checkpoints=iters + 1,
+        callback=(dist := _Distance(problem.argmin, radius)),
+    )
+    stop = int(tr.stop_t[0])
+    t = tr.t[: stop + 1].astype(float)
+    measured = np.minimum.accumulate(tr.grad_norm[0, : stop + 1]) if on_grad else tr.gap[0, : stop + 1]
+    bound = B(t)
+    above = measured > bound * (1 + FLOAT_REL) + 1e-300
+    hit = int((tr.hit_grad_t if on_grad else tr.hit_gap_t)[0])
+    what = "min_{k<=t} ||grad f(x_k)||" if on_grad else "Delta_t"
+    res = {
         "eps": eps,
         "T_bound": T_bound,
         "T_measured": hit if hit >= 0 else None,
         "tightness": (T_bound / hit) if hit > 0 else None,
         "iterations_run": stop,
     }
+    fail_t = None
     if above.any():
         i = int(np.argmax(above))
-        out.update(
+        fail_t = int(t[i])
+        res.update(
             verdict="fail",
-            evidence=f"refuted by a run: at t = {int(t[i])}, Delta_t = {gap[i]:.6g} > bound "
-            f"{bound[i]:.6g} ({theorem.algorithm} with {hp}, w0 = {w0.tolist()})",
+            evidence=f"refuted by a run: at t = {int(t[i])}, {what} = {measured[i]:.6g} > bound {bound[i]:.6g} "
+            f"({theorem.algorithm} with {_hp_text(hp)}, w0 = {_vec_text(w0)})",
             witness_run={
                 "t": t[: i + 1].tolist()[-20:],
-                "gap": gap[: i + 1].tolist()[-20:],
+                "measured": measured[: i + 1].tolist()[-20:],
                 "bound": bound[: i + 1].tolist()[-20:],
             },
         )
     elif hit < 0 and iters >= math.ceil(T_bound):
-        out.update(verdict="fail", evidence=f"refuted by a run: Delta_T = {gap[-1]:.6g} > eps = {eps:g} at T = {stop}")
+        res.update(verdict="fail", evidence=f"refuted by a run: {what} = {measured[-1]:.6g} > eps = {eps:g} at T = {stop}")
     elif hit < 0:
-        out.update(verdict="inconclusive", evidence=f"capped at {MAX_ITERS} iterations before T_bound = {T_bound:.3g}")
+        res.update(verdict="inconclusive", evidence=f"capped at {MAX_ITERS} iterations before T_bound = {T_bound:.3g}")
     else:
-        out.update(
+        res.update(
             verdict="pass",
-            evidence=f"Delta_t <= B(t) at all {stop + 1} iterates; eps = {eps:g} reached at t = {hit} "
+            evidence=f"{what} <= B(t) at all {stop + 1} iterates; eps = {eps:g} reached at t = {hit} "
             f"<= T_bound = {T_bound:.4g} (tightness T_bound / T_measured = {T_bound / max(hit, 1):.3g})",
         )
-    return out
+    return _left_ball(res, dist, fail_t if above.any() else None)
+
+
+def _expectation_check(theorem, problem, vals, hp, w0, noise, seeds, iters, delta, radius):
+    # radius is None here (a promise in expectation binds global certificates only); the watch stays for safety
+    from scipy.stats import t as student
+
+    R = STOCHASTIC_SEEDS if seeds is None else int(seeds)
+    K = STOCHASTIC_ITERS if iters is None else int(iters)
+    delta = STOCHASTIC_DELTA if delta is None else float(delta)
+    if R < 2:
+        raise InputError(f"seeds must be >= 2 for a check in expectation, got {R}")
+    if K < 1:
+        raise InputError(f"iters must be >= 1, got {K}")
+    need = 6 * 8 * R * (K + 1)  # the trace's per-step arrays and their working copies
+    if need > memory_limit():
+        raise InputError(
+            f"seeds x iters must fit in memory: {R} x {K} needs ~{need / 2**30:.3g} GiB, the limit here is "
+            f"{memory_limit() / 2**30:.3g} GiB; lower --seeds or --iters"
+        )
+    dist = _Distance(problem.argmin, radius)
+    tr = run(
+        problem,
+        theorem.algorithm,
+        w0,
+        K,
+        np.arange(R),
+        hp,
+        noise=noise,
+        stop_at_threshold=False,
+        n_checkpoints=K + 1,
+        callback=dist,
+    )
+    g2 = tr.grad_norm[:, :K] ** 2  # ||grad F(x_k)||^2, k = 0..K-1 (every step is a checkpoint)
+    g2 = np.where(np.isfinite(g2), g2, np.inf)
+    grid = np.unique(np.geomspace(1, K, GRID_POINTS).round().astype(int))
+    A = np.cumsum(g2, axis=1)[:, grid - 1] / grid  # (R, len(grid)): A(t) per run
+    Bt = _bound_fn(theorem, vals)(grid.astype(float))
+    level = delta / len(grid)
+    with np.errstate(invalid="ignore"):
+        lcb = lower_confidence_bound(A, TRUNCATE * Bt, level)
+        mean, sd = A.mean(axis=0), A.std(axis=0, ddof=1)
+        ucb = mean + student.ppf(1 - level, R - 1) * sd / math.sqrt(R)
+    ratio = np.where(mean > 0, Bt / mean, np.inf)
+    j = int(np.argmin(ratio))
+    res = {
+        "runs": R,
+        "iterations_run": K,
+        "delta": delta,
+        "grid": grid.tolist(),
+        "mean": mean.tolist(),
+        "lcb": lcb.tolist(),
+        "ucb": ucb.tolist(),
+        "bound": Bt.tolist(),
+        "tightness": float(ratio[j]) if math.isfinite(ratio[j]) else None,
+        "T_bound": None,
+        "T_measured": None,
+    }
+    where = f"{theorem.algorithm} with {_hp_text(hp)}, noise {noise}, w0 = {_vec_text(w0)}, seeds 0..{R - 1}"
+    bad = lcb > Bt * (1 + FLOAT_REL)
+    if bad.any():
+        i = int(np.argmax(bad))
+        res.update(
+            verdict="fail",
+            evidence=f"refuted by {R} runs: at t = {grid[i]}, E[A(t)] >= {lcb[i]:.6g} (distribution-free lower bound, "
+            f"confidence 1 - {delta:g} over the grid; sample mean {mean[i]:.6g}) > bound {Bt[i]:.6g} ({where})",
+            witness_run={"t": grid[: i + 1].tolist(), "mean": mean[: i + 1].tolist(), "bound": Bt[: i + 1].tolist()},
+        )
+    elif np.all(ucb <= Bt):
+        res.update(
+            verdict="pass",
+            evidence=f"at all {len(grid)} t of the grid 1..{K}, the Student-t upper confidence bound of E[A(t)] "
+            f"(level {delta:g}) is below B(t) ({R} runs; a statistical statement); tightness min_t B(t) / mean A(t) "
+            f"= {ratio[j]:.3g} at t = {grid[j]}",
+        )
+    else:
+        i = int(np.argmax(ucb > Bt))
+        res.update(
+            verdict="inconclusive",
+            evidence=f"at t = {grid[i]} the sample mean {mean[i]:.6g} is within the confidence interval of the bound "
+            f"{Bt[i]:.6g} (upper bound {ucb[i]:.6g}, lower bound {lcb[i]:.6g}); more runs (--seeds) "
+            f"narrow it. Tightness min_t B(t) / mean A(t) = {ratio[j]:.3g}",
+        )
+    return _left_ball(res, dist)
+
+
+def lower_confidence_bound(A, c, level):
+    """A lower bound on E[A] (per column of A, rows i.i.d., A >= 0) that holds with probability >= 1 - level for
+    every distribution: E[A] >= E[min(A, c)], and min(A, c)/c lies in [0, 1], where Hoeffding's inequality and the
+    empirical Bernstein bound (Maurer and Pontil 2009, Theorem 4: E Z >= mean - sqrt(2 V ln(2/d) / n)
+    - 7 ln(2/d) / (3 (n - 1)) for Z in [0, 1], V the sample variance) each hold at level / 2; the larger of the two is
+    taken (both hold at once with probability >= 1 - level). c must not depend on A."""
+    n = A.shape[0]
+    Z = np.minimum(A, c) / c
+    d = level / 2
+    mean = Z.mean(axis=0)
+    hoeffding = mean - math.sqrt(math.log(1 / d) / (2 * n))
+    bernstein = mean - np.sqrt(2 * Z.var(axis=0, ddof=1) * math.log(2 / d) / n) - 7 * math.log(2 / d) / (3 * (n - 1))
+    return c * np.maximum(hoeffding, bernstein)
+
+
+def _hp_text(hp):
+    return ", ".join(f"{k} = {v:.6g}" if isinstance(v, float) else f"{k} = {v}" for k, v in hp.items())
+
+
+def _vec_text(w):
+    return "(" + ", ".join(f"{x:.6g}" for x in np.asarray(w).ravel()) + ")"
 
 
 def _first_below(B, eps, T_closed):
@@ -136,22 +368,27 @@ def _first_below(B, eps, T_closed):
         t0 = max(0, math.ceil(float(T_closed))) if T_closed.is_finite else 0
     except (TypeError, ValueError, OverflowError):
         t0 = 0
-    with np.errstate(all="ignore"):
-        for _ in range(10_000):
-            if float(B(float(t0))) > eps:
-                t0 += 1
-            elif t0 > 0 and float(B(float(t0 - 1))) <= eps:
-                t0 -= 1
-            else:
-                return t0
+    for _ in range(10_000):
+        if float(B(float(t0))) > eps:
+            t0 += 1
+        elif t0 > 0 and float(B(float(t0 - 1))) <= eps:
+            t0 -= 1
+        else:
+            return t0
     return math.inf
 
 
 def worst_case(theorem):
-    """The problem family on which the theorem's assumptions are tight: for a PL-type assumption with rho,
-    f = |w|^p with p = rho/(rho - 1) at its certified best constants."""
-    from insgd.numerics.problems import Power
+    """The problem family on which the theorem's assumptions are tight, or None:
 
+    * a PL-type assumption with rho: f = |w|^p with p = rho/(rho - 1) at its certified best constants;
+    * the expected mean squared gradient of SGD under L-smoothness and bounded variance: the isotropic quadratic
+      f = (L/2)||w||^2 with additive noise (tau1 = 0), on which, at step 1/L, E[A(t)] = B(t) - M/t exactly
+      (w_1 = -g_0/L is pure noise: E||grad F(w_k)||^2 = M for k >= 1, and ||grad F(w_0)||^2 = 2 L Delta_0)."""
+    from insgd.numerics.problems import Power, Quadratic
+
+    if theorem.measure == "mean_sq_grad":
+        return Quadratic(dim=3, cond=1.0)
     rho = theorem.requires.get("A2", {}).get("rho")
     if rho is None or rho <= 1:
         return None
