@@ -288,3 +288,10 @@ def test_oracle_variance_certificate_by_monte_carlo(tau1, tau2, batch):
     n = len(e2)
     expected = M + MV * float((G[0] ** 2).sum())
     assert abs(e2.mean() - expected) <= 5 * e2.std() / np.sqrt(n) + 1e-12
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(1, 4), st.floats(1.0, 50.0), st.floats(1e-4, 1e-1))
+def test_gd_stationarity_bound_is_never_violated_on_quadratics(dim, cond, eps):
+    """A true statement (the descent inequality, summed) never fails on L-smooth problems."""
+    assert check_theorem(get("gd.stationarity.derived"), Quadratic(dim=dim, cond=cond), eps=eps)["verdict"] == "pass"
