@@ -888,9 +888,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     ck = sub.add_parser(
         "check",
-        help="hold NGD runs against Theorem 1 (regime, bound, T(eps) exponent)",
-        description="Regime, bound and complexity checks of Theorem 1 on a problem with certified "
-        "constants, using the tightest constants it certifies.",
+        help="hold runs against a theorem: Theorem 1 (--beta), a registered one (--theorem) or yours (--theorem-file)",
+        description="By default the regime, bound and complexity checks of Theorem 1 (NGD) on a problem with certified "
+        "constants, using the tightest constants it certifies. With --theorem or --theorem-file: the theorem's "
+        "algorithm run with its step size, its constants bound from the problem's certificates (and the oracle's, "
+        "--noise), every iterate (or, for a promise in expectation, a confidence bound over --seeds runs) held "
+        "against its bound; exit 0 pass or inconclusive, 1 fail, 2 bad input.",
     )
     ck.add_argument("--problem", required=True, help="a registered problem (see `insgd problems`), e.g. power")
     ck.add_argument("--param", action="append", metavar="K=V", help="a problem parameter, repeatable (e.g. --param p=4)")
