@@ -295,3 +295,10 @@ def test_oracle_variance_certificate_by_monte_carlo(tau1, tau2, batch):
 def test_gd_stationarity_bound_is_never_violated_on_quadratics(dim, cond, eps):
     """A true statement (the descent inequality, summed) never fails on L-smooth problems."""
     assert check_theorem(get("gd.stationarity.derived"), Quadratic(dim=dim, cond=cond), eps=eps)["verdict"] == "pass"
+
+
+def test_constants_are_bound_exactly_not_rounded_to_a_simple_rational():
+    """Found by hypothesis: on a quadratic with cond = 1.0000000000000002, L = 1 + 2^-52. Rounded to 1, the bound
+    (1 - mu/L)^t Delta_0 vanished at t = 1 while the run (step 1/L in floats) left 6e-33: a false refutation."""
+    r = check_theorem(KARIMI, Quadratic(dim=2, cond=1.0000000000000002), eps=1e-8)
+    assert r["constants"]["L"] == 1.0000000000000002 and r["verdict"] == "pass"

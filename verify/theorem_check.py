@@ -124,7 +124,9 @@ def check_theorem(theorem, problem, eps=None, w0=None, noise=None, batch=1, seed
         if theorem.measure == "mean_sq_grad":
             raise InputError(f"{e} (a promise in expectation covers every path, so its assumptions must hold globally)") from None
         consts, radius = bind_constants(theorem, problem, R0, variance), R0
-    subs = {k: sp.nsimplify(v, rational=True) for k, v in consts.items()}
+    # the exact value of each float the engine uses (not the simplest nearby rational: a certified L of
+    # 1.0000000000000002 read as 1 would make the bound (1 - mu/L)^t vanish while the run uses the true L)
+    subs = {k: sp.Rational(v) for k, v in consts.items()}
     for c in theorem.conditions:
         if c.decide(subs) is False:
             raise InputError(f"theorem {theorem.key}: condition {c.text} fails with {consts}")
