@@ -63,6 +63,7 @@ def test_refusal_names_the_missing_assumption():
         check_theorem(KARIMI, Power(p=4.0))
     assert_one_line_error(cli("check", "--theorem", "karimi2016.theorem1", "--problem", "power"), "A2")
     assert_one_line_error(cli("check", "--theorem", "nope", "--problem", "power"), "theorem must be one of")
+    assert_one_line_error(cli("check", "--theorem", "theorem2.derived", "--problem", "power"), "insgd check-insgd")
 
 
 def test_worst_case_family_is_the_pl_tight_power():

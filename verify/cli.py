@@ -366,6 +366,10 @@ def _grid(text):
     return np.geomspace(a, b, int(n))
 
 
+# The paper's theorems with a check of their own (regimes, seeds, Lemma 2's event), by key prefix
+OWN_COMMANDS = {"theorem1": "insgd check --beta B", "theorem2": "insgd check-insgd", "lemma2": "insgd lemma2"}
+
+
 def cmd_theorems(args) -> int:
     from insgd.theory.theorems import REGISTRY, all_differences, get
 
@@ -402,10 +406,9 @@ def cmd_theorems(args) -> int:
     if args.json:
         _print_json({"theorems": [t.to_json() for t in REGISTRY.values()], "differences": all_differences()}, args)
         return 0
-    own = {"theorem1": "insgd check --beta B", "theorem2": "insgd check-insgd", "lemma2": "insgd lemma2"}
     for k, t in REGISTRY.items():
         j = t.to_json()
-        cmd = own.get(k.split(".")[0], f"insgd check --theorem {k}")
+        cmd = OWN_COMMANDS.get(k.split(".")[0], f"insgd check --theorem {k}")
         status = f"checked by `{cmd}`" if t.checkable else "order only, not checked"
         step = "" if t.step_size == 0 else f", step {j['step_size']}"
         print(f"{k}: {t.name}\n    source: {t.source}")
@@ -435,6 +438,8 @@ def cmd_check_theorem(args) -> int:
         theorem = load(args.theorem_file)
     else:
         theorem = get(args.theorem)
+        if theorem.key.split(".")[0] in OWN_COMMANDS:
+            raise InputError(f"theorem {theorem.key} is checked by `{OWN_COMMANDS[theorem.key.split('.')[0]]}`")
     problem = _load_problem(args)
     eps = None if args.eps is None else parse_float("eps", args.eps, lo=0)
     opts = dict(eps=eps, noise=_noise(args.noise), batch=args.batch, seeds=args.seeds, iters=args.iters)
