@@ -50,12 +50,13 @@ def largest_batch(hp) -> int:
     return max([int(np.max(v)) for k, v in (hp or {}).items() if k in ("batch", "batch_prime", "batch0")] or [1])
 
 
-def check_size(what: str, problem, runs: int, iters: int, hp=None) -> None:
+def check_size(what: str, problem, runs: int, iters: int, hp=None, n_checkpoints: int = 40) -> None:
     """Refuse, before any allocation, a run that cannot fit in memory or cannot finish in a sitting."""
     if iters > MAX_ITERS:
         raise InputError(f"iters must be <= {MAX_ITERS:.0e} (about an hour of one loop at best), got {iters:.3g}")
     batch = largest_batch(hp)
-    need = estimate_bytes(runs, problem.dim, iters, batch, problem.dim * (problem.n_samples or 0))
+    K = min(n_checkpoints, iters) + 1  # the metrics' columns (checkpoints(iters, n_checkpoints) has at most this many)
+    need = estimate_bytes(runs, problem.dim, iters, batch, problem.dim * (problem.n_samples or 0), K)
     have = memory_limit()
     if need > have:
         raise InputError(
@@ -382,7 +383,7 @@ def run(
     if int(iters) != iters or iters < 0:
         raise InputError(f"iters must be an integer >= 0, got {iters}")
     iters = int(iters)
-    check_size("this run", problem, R, iters)  # before any (R, d) array exists
+    check_size("this run", problem, R, iters, n_checkpoints=n_checkpoints)  # before any (R, d) array exists
     W0 = np.array(w0, dtype=float)
     if W0.ndim == 1:
         W0 = np.broadcast_to(W0, (R, W0.shape[0])).copy()
@@ -396,7 +397,7 @@ def run(
     if max_samples is not None and not max_samples >= 1:
         raise InputError(f"max_samples must be >= 1, got {max_samples}")
     hp = opt.hyperparameters(R, hp or {})
-    check_size("this run", problem, R, iters, hp)
+    check_size("this run", problem, R, iters, hp, n_checkpoints)
     oracle = make_oracle(problem, noise=noise, replace=replace)
     if opt.stochastic and noise is None and problem.n_samples is None:
         raise InputError(

@@ -151,3 +151,15 @@ def test_final_values_are_those_at_the_stopping_step_whatever_iters():
     assert np.array_equal(a.final_gap, b.final_gap) and np.array_equal(a.w_final, b.w_final)
     assert np.allclose(a.final_gap, pr.value(a.w_final) - pr.fstar, rtol=1e-12)
     assert np.array_equal(a.gap[:, -1], a.final_gap)  # the later checkpoints hold the final values
+
+
+def test_memory_check_counts_the_checkpoints():
+    """A run recording every step keeps (runs x iters) metrics: refused before any allocation when they cannot fit
+    (2000 runs x 1e7 checkpoints x 4 arrays x 8 bytes = 640 GB), while 40 checkpoints of the same run would fit."""
+    from insgd.numerics.engine import check_size, estimate_bytes, memory_limit
+
+    prob = Quadratic(dim=1)
+    assert estimate_bytes(2000, 1, 10**7, n_checkpoints=41) < memory_limit()
+    check_size("this run", prob, 2000, 10**7)  # default 40 checkpoints: fits
+    with pytest.raises(InputError, match="memory"):
+        run(prob, "gd", [1.0], 10**7, range(2000), {"gamma": 0.1}, n_checkpoints=10**7 + 1)
