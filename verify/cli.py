@@ -370,6 +370,19 @@ def _grid(text):
 OWN_COMMANDS = {"theorem1": "insgd check --beta B", "theorem2": "insgd check-insgd", "lemma2": "insgd lemma2"}
 
 
+def _bound_lines(t, j, indent) -> list:
+    """A record's bound per regime (with what it bounds and how) and its T(eps) per case, one line each."""
+    out = [
+        f"{indent}bound on {t.measure}{'' if r == '0' else f' (regime {r})'}: {b}  ({j['bound_kind']})"
+        for r, b in j["bound"].items()
+    ]
+    for r, cases in j["T"].items():
+        for c in cases:
+            when = "" if c["when"] == "True" else f"  when {c['when']}"
+            out.append(f"{indent}T(eps){'' if r == '0' else f' (regime {r})'}: {c['kind']} {c['T']}{when}")
+    return out
+
+
 def cmd_theorems(args) -> int:
     from insgd.theory.theorems import REGISTRY, all_differences, get
 
@@ -391,14 +404,7 @@ def cmd_theorems(args) -> int:
         print(f"  measure: {t.measure} ({j['measure_meaning']}); checkable: {'yes' if t.checkable else 'no'}")
         for c in j["conditions"]:
             print(f"  condition: {c['text']}" + (f"  [{c['relation']}]" if c["relation"] else ""))
-        for k, b in j["bound"].items():
-            print(f"  bound{'' if k == '0' else f' (regime {k})'}: {b}  ({j['bound_kind']})")
-        for k, cases in j["T"].items():
-            for c in cases:
-                print(
-                    f"  T{'' if k == '0' else f' (regime {k})'}: {c['kind']} {c['T']}"
-                    + ("" if c["when"] == "True" else f"  when {c['when']}")
-                )
+        print("\n".join(_bound_lines(t, j, "  ")))
         for k, v in j["parameters"].items():
             print(f"  {k} = {v}")
         print(f"  statement: {t.statement}")
@@ -413,14 +419,8 @@ def cmd_theorems(args) -> int:
         step = "" if t.step_size == 0 else f", step {j['step_size']}"
         print(f"{k}: {t.name}\n    source: {t.source}")
         print(f"    assumptions: {', '.join(t.assumption_keys)} | algorithm: {t.algorithm}{step} | {status}")
-        for r, b in j["bound"].items():
-            print(f"    bound on {t.measure}{'' if r == '0' else f' (regime {r})'}: {b}")
-        for r, cases in j["T"].items():
-            for c in cases:
-                print(
-                    f"    T(eps){'' if r == '0' else f' (regime {r})'}: {c['kind']} {c['T']}"
-                    + ("" if c["when"] == "True" else f" when {c['when']}")
-                )
+        if lines := _bound_lines(t, j, "    "):
+            print("\n".join(lines))
     for pair, diffs in all_differences().items():
         print(f"\n{pair}:")
         for d in diffs:
