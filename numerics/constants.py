@@ -73,11 +73,12 @@ class Constants:
     status: str = "certified"  # or "estimated" (numerical, not a proof)
     note: str = ""
 
-    def smooth_for(self, form: str, region_radius=None):
-        """The tightest certificate for form whose region covers a ball of region_radius (None: global only)."""
+    def smooth_for(self, form: str, region_radius=None, generalized=False):
+        """The tightest certificate for form whose region covers a ball of region_radius (None: global only): the
+        smallest alpha, then the smallest L0 + L1. generalized=True considers only certificates with L1 > 0."""
         best = None
         for c in self.smooth:
-            if c.form != form or isinstance(c, Fails):
+            if c.form != form or isinstance(c, Fails) or (generalized and not c.L1 > 0):
                 continue
             covers = c.region.is_global or (region_radius is not None and c.region.radius >= region_radius)
             if covers and (best is None or (c.alpha, c.L1 + c.L0) < (best.alpha, best.L1 + best.L0)):

@@ -29,6 +29,18 @@ def _inf_ratio(fun, lo, hi, n=4000):
     return float(min(res.fun, v[i]))
 
 
+def literal_from_hessian(h, fpp_max, radius, how):
+    r"""Assumption 1 in the literal form (eq. 2) with L1 > 0 on a ball, from a Hessian-form certificate h.
+
+    In one variable with f'' >= 0 and f'' convex on an interval I, for w, w' in I the mean value of f'' over [w', w]
+    is at most the trapezoid (f''(w) + f''(w'))/2 <= (max_I f'' + h.L0 + h.L1 |f'(w')|^alpha)/2, so
+    |f'(w) - f'(w')| <= (L0 + L1 |f'(w')|^alpha) |w - w'| with L0 = (max_I f'' + h.L0)/2, L1 = h.L1/2 (half the
+    Hessian-form L1). A separable sum inherits it coordinatewise on the box |w_i| <= R, which contains the ball:
+    ||g(w) - g(w')||^2 <= sum_i (L0 + L1 |g_i(w')|^alpha)^2 |w_i - w'_i|^2 <= (L0 + L1 ||g(w')||^alpha)^2 ||w - w'||^2.
+    """
+    return Smooth("literal", (fpp_max + h.L0) / 2, h.L1 / 2, h.alpha, Region(float(radius)), how)
+
+
 class Problem:
     """Base class. Subclasses set name, dim, fstar, argmin and implement value/grad (batched)."""
 
@@ -131,6 +143,8 @@ class Power(Problem):
             L0 = p * (p - 1) * radius ** (p - 2)
             for form in ("literal", "segment", "hessian"):
                 smooth.append(Smooth(form, L0, 0.0, 0.0, R, "sup of ||Hess|| on the ball"))
+            if self.dim == 1 and p >= 3:  # f'' = p(p-1)|w|^(p-2) is convex for p >= 3
+                smooth.append(literal_from_hessian(smooth[0], L0, radius, "trapezoid on the convex f'' (L1 > 0)"))
             mus = {r_: p**r_ * radius ** ((p - 1) * r_ - p) / 2 for r_ in (1.0, rho)}
             pl.append(PL(0.0, rho, R, "mu = p^rho R^((p-1)rho - p)/2 for rho <= p/(p-1)", mus))
         return Constants(tuple(smooth), tuple(pl))
@@ -253,11 +267,14 @@ class Quadratic(Problem):
 class Cosh(Problem):
     """f(w) = sum_i (cosh w_i - 1).
 
-    Hessian diag(cosh w_i); cosh x <= 1 + |sinh x| (their difference is e^-|x| - 1 <= 0... precisely
-    cosh x - |sinh x| = e^-|x| <= 1), so ||Hess|| <= 1 + ||grad||: Hessian and segment forms, global,
-    L0 = L1 = 1, alpha = 1. Literal fails globally (at w' = 0: |sinh w| <= L0 |w| fails); on the ball
-    radius R it holds with L0 = cosh R. PL: rho in [1, 2]; rho = 2: sinh^2 = (cosh-1)(cosh+1) >= 2(cosh-1)
-    gives mu = 1; rho = 1: |sinh| >= cosh - 1 and ||g||_2 >= ||g||_1/sqrt(d) give mu = 1/(2 sqrt d).
+    Hessian diag(cosh w_i); cosh x <= 1 + |sinh x| (precisely cosh x - |sinh x| = e^-|x| <= 1), so
+    ||Hess|| <= 1 + ||grad||: Hessian and segment forms, global, L0 = L1 = 1, alpha = 1. Literal fails globally
+    (at w' = 0: |sinh w| <= L0 |w| fails); on the ball of radius R it holds with L0 = cosh R, L1 = 0, and with
+    L1 > 0 as L0 = (1 + cosh R)/2, L1 = 1/2, alpha = 1 (`literal_from_hessian`: cosh is convex).
+    PL: rho in [1, 2]; rho = 2: sinh^2 = (cosh-1)(cosh+1) >= 2(cosh-1) gives mu = 1; rho = 1: |sinh| >= cosh - 1
+    and ||g||_2 >= ||g||_1/sqrt(d) give mu = 1/(2 sqrt d). On [-R, R] (d = 1) with rho <= 1: the log-derivative of
+    sinh^rho/(cosh - 1) is rho coth w - coth(w/2) < 0 (coth(w/2) > coth w), so its minimum is at R:
+    mu = sinh(R)^rho / (2 (cosh R - 1)).
     """
 
     dim: int = 1
@@ -285,10 +302,14 @@ class Cosh(Problem):
             Smooth("segment", 1.0, 1.0, 1.0, GLOBAL, "from the Hessian form"),
             Fails("literal", GLOBAL, "at w' = 0: |sinh w| <= L0 |w| fails as |w| -> oo"),
         ]
+        pl = [PL(1.0, 2.0, GLOBAL, "rho = 1 and rho = 2 in closed form", {1.0: 0.5 / math.sqrt(self.dim), 2.0: 1.0})]
         if radius is not None:
             smooth.append(Smooth("literal", math.cosh(radius), 0.0, 0.0, Region(float(radius)), "sup cosh on the ball"))
-        pl = (PL(1.0, 2.0, GLOBAL, "rho = 1 and rho = 2 in closed form", {1.0: 0.5 / math.sqrt(self.dim), 2.0: 1.0}),)
-        return Constants(tuple(smooth), pl)
+            smooth.append(literal_from_hessian(smooth[0], math.cosh(radius), radius, "trapezoid on the convex cosh (L1 > 0)"))
+            if self.dim == 1:
+                mus = {r: math.sinh(radius) ** r / (2 * (math.cosh(radius) - 1)) for r in (0.5, 1.0)}
+                pl.append(PL(0.0, 1.0, Region(float(radius)), "sinh^rho / (cosh - 1) decreases on (0, R] for rho <= 1", mus))
+        return Constants(tuple(smooth), tuple(pl))
 
 
 class _OneDim(Problem):
@@ -394,6 +415,7 @@ class PaperExample2(_OneDim):
             smooth += [
                 Smooth(f, Lb, 0.0, 0.0, Region(float(radius)), "sup f'' on the ball") for f in ("literal", "segment", "hessian")
             ]
+            smooth.append(literal_from_hessian(smooth[0], Lb, radius, "trapezoid on the convex f'' = 1 + 12 w^2 (L1 > 0)"))
         pl = (PL(4 / 3, 2.0, GLOBAL, "numerical best mu", {r: self.pl_mu(r) for r in (4 / 3, 2.0)}),)
         return Constants(tuple(smooth), pl, status="certified (L0 and mu numerical)")
 

@@ -38,7 +38,7 @@ from insgd.theory import assumptions as A
 from insgd.theory import symbols as S
 from insgd.theory.admissibility import HYPOTHESES, admissible_forms
 from insgd.theory.asymptotics import order_in_inverse_eps
-from insgd.theory.numbers import InputError, ceil_int_or_mpf, exact, in_closed, json_number, positive
+from insgd.theory.numbers import InputError, ceil_int_or_mpf, exact, in_closed, json_number, nonnegative, positive
 from insgd.theory.records import Case, Condition, Theorem, differences
 
 L0, L1, alpha, beta, rho, mu, eps, t, Delta0, gamma = (
@@ -332,7 +332,7 @@ def predict_ngd(L0_v, L1_v, alpha_v, beta_v, rho_v, mu_v, eps_v, delta0=None) ->
     b_ = in_closed("beta", beta_v, a_, 1, lo_name="alpha")
     vals = {
         L0: positive("L0", L0_v),
-        L1: positive("L1", L1_v),
+        L1: nonnegative("L1", L1_v),
         alpha: a_,
         beta: b_,
         rho: positive("rho", rho_v),
@@ -348,6 +348,8 @@ def predict_ngd(L0_v, L1_v, alpha_v, beta_v, rho_v, mu_v, eps_v, delta0=None) ->
     fv = {s_: sp.Float(sp.N(v, DIGITS), DIGITS) for s_, v in vals.items()}
     gam = GAMMA.subs(fv)
     warnings = [n["warning"] for n in near]
+    if vals[L1] == 0:
+        warnings.append("L1 = 0: the classical L-smooth case; the statement asks L1 > 0, the derivation holds with L1 = 0")
     theta = THETA.subs(fv)
     if theta >= 2:
         raise InputError(f"eps is too large for the derivation: theta = {sp.N(theta, 6)} must be < 2")

@@ -59,6 +59,12 @@ def positive(name, x):
     return magnitude_ok(name, x)
 
 
+def nonnegative(name, x):
+    x = parse_number(name, x)
+    require(x >= 0, name, f"{name} >= 0", x)
+    return x if x == 0 else magnitude_ok(name, x)
+
+
 def in_closed(name, x, lo, hi, lo_name=None):
     x = parse_number(name, x)
     require(lo <= x <= hi, name, f"{lo_name or lo} <= {name} <= {hi}", x)

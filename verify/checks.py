@@ -25,11 +25,36 @@ from insgd.theory import symbols as S
 from insgd.theory.ngd import predict_ngd
 from insgd.theory.numbers import InputError, exact
 from insgd.verify.fits import LineFit, best_window, ols
+from insgd.verify.verdicts import BY_DERIVATION, CONTRADICTED, INCOMPLETE, NOT_ASSESSED, PASS, worst
 
 FLOAT_REL = 1e-9  # Delta_t and the bound are float64 values of a run and of a closed form: far above their rounding
-L1_FLOOR = 1e-9  # Theorem 1 asks L1 > 0; a certificate with L1 = 0 holds for every L1 > 0
+L1_FLOOR = 1e-9  # a certificate with L0 = 0 (or L1 = 0) holds for every positive value: the smallest one used
 MAX_ITERS = 2_000_000  # iteration cap of one run; when it binds before T(eps) the verdict is inconclusive
-NOT_ASSESSED = "not assessed"
+
+
+class Distance:
+    """Engine callback: the largest ||w_t - w*|| of any run and the first t at which an iterate left the ball of
+    `radius` (None: global constants, nothing to watch). Constants certified on a ball hold on that convex region,
+    which contains every step's segment while the iterates stay in it; past the exit no verdict is earned."""
+
+    def __init__(self, center, radius):
+        self.center, self.radius, self.max, self.exit_t = center, radius, 0.0, None
+
+    def __call__(self, t, W, active):
+        d = float(np.max(np.linalg.norm(W - self.center, axis=1)))
+        self.max = max(self.max, d)
+        if self.exit_t is None and self.radius is not None and d > self.radius * (1 + FLOAT_REL):
+            self.exit_t = t
+        return False
+
+    def withheld(self):
+        """Why a verdict is withheld (an iterate left the certified ball), or None."""
+        if self.exit_t is None:
+            return None
+        return (
+            f"an iterate left the ball of radius {self.radius:.6g} on which the constants are certified (at t = "
+            f"{self.exit_t}, max ||w_t - w*|| = {self.max:.6g})"
+        )
 
 
 @dataclass(frozen=True)
@@ -46,40 +71,60 @@ class Setup:
     source: str = "certified"  # "certified" (the problem's certificate) or "given" (claimed by the user)
     tight: bool = False  # the PL certificate is an equality: the rate is attained
     exact: dict = field(default_factory=dict)  # constants as exact text where known
+    radius: float | None = None  # the certificates hold on the ball of this radius around the minimizer (None: global)
 
 
 def _start(problem, w0):
     return np.full(problem.dim, 1.0 / math.sqrt(problem.dim)) + problem.argmin if w0 is None else np.asarray(w0, float)
 
 
-def tightest_setup(problem, beta, w0=None) -> Setup:
+def _smaller(a, b):
+    """The region on which both certificates hold, when one contains the other (balls around the same minimizer)."""
+    if a.is_global or b.is_global:
+        return b if a.is_global else a
+    return a if a.radius <= b.radius else b
+
+
+def tightest_setup(problem, beta, w0=None, generalized=False, rho=None) -> Setup:
     """Constants for Theorem 1: the literal form (the derivation needs Lemma 1) on the smallest region that covers
-    the iterates (global, else the ball of radius ||w0 - w*||, which NGD does not leave while it descends), and the
-    largest certified rho (the local geometry at the minimizer decides the regime)."""
+    the iterates (global, else the ball of radius ||w0 - w*||, which NGD does not leave while it descends: checked
+    along the runs), and the largest certified rho (the local geometry at the minimizer decides the regime), or
+    the certified mu at the given rho. generalized=True takes the certificate with L1 > 0 (generalized smoothness:
+    L1 enters gamma and the descent step), the smallest alpha first."""
     w0 = _start(problem, w0)
     R = float(np.linalg.norm(w0 - problem.argmin))
     cons = problem.certify(radius=R)
-    sm = cons.smooth_for("literal", R)
+    sm = cons.smooth_for("literal", R, generalized=generalized)
     if sm is None:
-        raise InputError(f"problem {problem.name} certifies no literal-form constants on the ball of radius {R:g}")
+        kind = "literal-form constants with L1 > 0" if generalized else "literal-form constants"
+        raise InputError(f"problem {problem.name} certifies no {kind} on the ball of radius {R:g}")
     pls = [c for c in cons.pl if c.mu_at and (c.region.is_global or c.region.radius >= R)]
+    if rho is not None:
+        pls = [c for c in pls if any(math.isclose(r, float(rho), rel_tol=1e-12) for r in c.mu_at)]
     if not pls:
-        raise InputError(f"problem {problem.name} certifies no PL constants covering the ball of radius {R:g}")
-    pl = max(pls, key=lambda c: (max(c.mu_at), c.region.is_global))
-    rho = max(pl.mu_at)
+        at = "" if rho is None else f" at rho = {float(rho):g}"
+        raise InputError(f"problem {problem.name} certifies no PL constants{at} covering the ball of radius {R:g}")
+    if rho is None:
+        pl = max(pls, key=lambda c: (max(c.mu_at), c.region.is_global))
+        rho = max(pl.mu_at)
+    else:  # the largest certified mu at this rho
+        pl, rho = max(
+            ((c, r) for c in pls for r in c.mu_at if math.isclose(r, float(rho), rel_tol=1e-12)), key=lambda x: x[0].mu_at[x[1]]
+        )
     return Setup(
         problem,
         exact(beta),
         w0,
         sm.L0,
-        max(sm.L1, L1_FLOOR),
+        sm.L1,
         sm.alpha,
         rho,
         pl.mu_at[rho],
-        str(sm.region),
+        str(_smaller(sm.region, pl.region)),
         "certified",
         bool(pl.tight),
         dict(pl.exact),
+        _smaller(sm.region, pl.region).radius,
     )
 
 
@@ -102,6 +147,7 @@ def given_setup(problem, beta, L0, L1, alpha, rho, mu, w0=None) -> Setup:
         "given",
         False,
         {"L0": str(L0), "L1": str(L1), "alpha": str(alpha), "rho": str(rho), "mu": str(mu)},
+        R,
     )
 
 
@@ -143,6 +189,7 @@ class RegimeResult:
     T_hit: int
     budget_binds: bool
     eps: float
+    withheld: str | None = None  # why the bound verdict is withheld (an iterate left the certified ball)
     t: list = field(repr=False, default_factory=list)
     gap: list = field(repr=False, default_factory=list)
     bound: list = field(repr=False, default_factory=list)
@@ -161,10 +208,22 @@ def _q_fit(gap, idx):
 
 
 def _ngd_run(s: Setup, eps, gamma, iters):
-    """Every iterate of one NGD run (t, Delta_t), stopped at the first Delta_t <= eps."""
-    tr = run(s.problem, "ngd", s.w0, iters, [0], {"gamma": gamma, "beta": float(s.beta)}, eps_gap=eps, n_checkpoints=iters + 1)
+    """Every iterate of one NGD run (t, Delta_t), stopped at the first Delta_t <= eps; and why a verdict is withheld
+    (an iterate left the ball the constants are certified on), or None."""
+    dist = Distance(s.problem.argmin, s.radius)
+    tr = run(
+        s.problem,
+        "ngd",
+        s.w0,
+        iters,
+        [0],
+        {"gamma": gamma, "beta": float(s.beta)},
+        eps_gap=eps,
+        n_checkpoints=iters + 1,
+        callback=dist,
+    )
     stop = int(tr.stop_t[0])
-    return tr.t[: stop + 1], tr.gap[0, : stop + 1], int(tr.hit_gap_t[0])
+    return tr.t[: stop + 1], tr.gap[0, : stop + 1], int(tr.hit_gap_t[0]), dist
 
 
 def _measured_q(t, gap, eps):
@@ -188,7 +247,7 @@ def regime_check(s: Setup, eps: float) -> RegimeResult:
     T_der = float(pred.T_derived)
     iters = int(min(math.ceil(T_der), MAX_ITERS))
     gamma = float(pred.gamma)
-    t, gap, hit = _ngd_run(s, eps, gamma, iters)
+    t, gap, hit, dist = _ngd_run(s, eps, gamma, iters)
     U = sp.lambdify(S.t, sp.N(pred.bound_derived, 17), "numpy")
     with np.errstate(all="ignore"):
         bound = np.broadcast_to(np.asarray(U(t.astype(float)), float), t.shape)
@@ -202,9 +261,12 @@ def regime_check(s: Setup, eps: float) -> RegimeResult:
     if hit < 0 and not budget_binds and first is None:  # T_derived iterations without reaching eps: the bound fails
         first = {"t": int(t[-1]), "gap": float(gap[-1]), "bound": float(eps), "what": "Delta_T > eps at T = T_derived"}
     holds = None if budget_binds and first is None else first is None
+    withheld = dist.withheld()
+    if withheld and (holds or (first is not None and first["t"] >= dist.exit_t)):
+        holds = None  # past the exit the certificates do not apply: neither a pass nor a fail is earned
     ratio = float(np.max(bound[before] / np.maximum(gap[before], 1e-300))) if before.any() else 1.0
     (q1, r1), sub = _measured_q(t, gap, eps)
-    t2, gap2, _ = _ngd_run(s, eps, gamma / 2, int(min(2 * iters, MAX_ITERS)))
+    t2, gap2, _, _ = _ngd_run(s, eps, gamma / 2, int(min(2 * iters, MAX_ITERS)))
     (q2, r2), _ = _measured_q(t2, gap2, eps)
     q0 = 2 * q2.slope - q1.slope  # Richardson: q(gamma) = q0 + c gamma + O(gamma^2)
     bias = abs(q2.slope - q1.slope)
@@ -226,6 +288,7 @@ def regime_check(s: Setup, eps: float) -> RegimeResult:
         hit,
         budget_binds,
         eps,
+        withheld if holds is None else None,
         t[sub].tolist(),
         gap[sub].tolist(),
         bound[sub].tolist(),
@@ -248,6 +311,7 @@ class ComplexityResult:
     capped: bool
     fit: LineFit
     unsound: list = field(default_factory=list)  # (eps, T_measured, T_derived) where T_measured > T_derived or eps missed
+    withheld: str | None = None  # why the T verdict is withheld (an iterate left the certified ball)
 
 
 def complexity_check(s: Setup, eps_grid) -> ComplexityResult:
@@ -260,13 +324,19 @@ def complexity_check(s: Setup, eps_grid) -> ComplexityResult:
     T_der = np.array([float(x.T_derived) for x in preds])
     iters = int(min(math.ceil(T_der.max()), MAX_ITERS))
     gam = np.array([float(x.gamma) for x in preds])
-    tr = run(p, "ngd", s.w0, iters, np.arange(len(eps_grid)), {"gamma": gam, "beta": float(s.beta)}, eps_gap=eps_grid)
+    dist = Distance(p.argmin, s.radius)
+    tr = run(
+        p, "ngd", s.w0, iters, np.arange(len(eps_grid)), {"gamma": gam, "beta": float(s.beta)}, eps_gap=eps_grid, callback=dist
+    )
     T = tr.hit_gap_t.astype(float)
     reached = T >= 0
     capped = bool(iters < math.ceil(T_der.max()))
     late = reached & (T > np.ceil(T_der))
     missed = ~reached & (np.ceil(T_der) <= iters)  # ran T_derived steps without reaching eps
     sound = False if (late.any() or missed.any()) else (None if (~reached).any() else True)
+    withheld = dist.withheld()
+    if withheld:
+        sound = None  # some run left the certified ball: T_derived does not apply to it
     unsound = [(float(e), float(tm), float(td)) for e, tm, td, bad in zip(eps_grid, T, T_der, late | missed, strict=True) if bad]
     ok = reached & (T > 0)
     log = bool(preds[0].T_log_factor_derived)
@@ -296,6 +366,7 @@ def complexity_check(s: Setup, eps_grid) -> ComplexityResult:
         capped,
         fit,
         unsound,
+        withheld,
     )
 
 
@@ -314,8 +385,17 @@ class CheckResult:
 
     @property
     def verdict(self):
-        vs = [a.verdict for a in self.assertions if a.kind in ("bound", "rate")]  # printed claims are findings
-        return "fail" if "fail" in vs else "inconclusive" if "inconclusive" in vs else "pass"
+        return worst(a.verdict for a in self.assertions if a.kind in ("bound", "rate"))  # printed claims are findings
+
+    @property
+    def disagreement_class(self):
+        """How the printed T(eps) stands (verify.verdicts): None when it agrees with the derivation."""
+        if self.paper_agrees:
+            return None
+        printed = [a for a in self.assertions if a.kind == "printed"]
+        if self.complexity.exponent_paper is None:
+            return INCOMPLETE
+        return CONTRADICTED if printed and printed[0].verdict == CONTRADICTED else BY_DERIVATION
 
     def to_json(self):
         r, c = self.regime, self.complexity
@@ -350,6 +430,7 @@ class CheckResult:
             "assertions": [asdict(a) for a in self.assertions],
             "paper_agrees": self.paper_agrees,
             "disagreement": self.disagreement,
+            "disagreement_class": self.disagreement_class,
             "constants_audit": self.constants_audit,
             "verdict": self.verdict,
             "warnings": self.warnings,
@@ -364,7 +445,7 @@ def _assertions(s: Setup, r: RegimeResult, c: ComplexityResult, paper_agrees: bo
                 "derived bound at every iterate",
                 "bound",
                 "inconclusive",
-                f"the run was capped at {MAX_ITERS} iterations before T_derived = {r.T_derived:.3g}",
+                r.withheld or f"the run was capped at {MAX_ITERS} iterations before T_derived = {r.T_derived:.3g}",
             )
         )
     elif r.bound_holds:
@@ -373,8 +454,8 @@ def _assertions(s: Setup, r: RegimeResult, c: ComplexityResult, paper_agrees: bo
                 "derived bound at every iterate",
                 "bound",
                 "pass",
-                f"Delta_t <= bound(t) at every iterate up to Delta <= eps = {r.eps:g} (t = {r.T_hit}); "
-                f"the bound exceeds Delta_t by up to {r.bound_ratio_max:.3g}x",
+                f"not refuted on this run: Delta_t <= bound(t) at all {r.T_hit + 1} iterates up to Delta <= eps = "
+                f"{r.eps:g} (t = {r.T_hit}); the bound exceeds Delta_t by up to {r.bound_ratio_max:.3g}x",
             )
         )
     else:
@@ -394,7 +475,7 @@ def _assertions(s: Setup, r: RegimeResult, c: ComplexityResult, paper_agrees: bo
                 "T_measured <= T_derived",
                 "bound",
                 "inconclusive",
-                "some runs were capped before reaching eps and before T_derived",
+                c.withheld or "some runs were capped before reaching eps and before T_derived",
             )
         )
     else:
@@ -403,7 +484,8 @@ def _assertions(s: Setup, r: RegimeResult, c: ComplexityResult, paper_agrees: bo
                 "T_measured <= T_derived",
                 "bound",
                 "pass" if c.T_sound else "fail",
-                "every eps of the grid reached within T_derived"
+                f"not refuted on this grid: each of the {len(c.eps)} eps in [{min(c.eps):g}, {max(c.eps):g}] reached "
+                "within T_derived"
                 if c.T_sound
                 else "; ".join(
                     f"eps={e:g}: "
@@ -459,35 +541,46 @@ def _assertions(s: Setup, r: RegimeResult, c: ComplexityResult, paper_agrees: bo
             )
         )
     if c.exponent_paper is not None and np.isfinite(c.exponent_interval[0]):
-        # An O(eps^-e) claim is asymptotic: a finite grid alone cannot refute it. It is contradicted here when the
-        # derivation puts T's order above the printed one AND the measured exponent interval lies above e too.
+        # An O(eps^-e) claim is asymptotic: a finite grid alone cannot refute it. It is contradicted here only when
+        # the derivation puts T's order above the printed one AND, on an instance where the bound is tight (the rate
+        # assertions passed: the measured slope agrees with the derived T(eps) on the same grid), the measured
+        # exponent interval lies above e too.
         lo, hi = c.exponent_interval
         above = lo > c.exponent_paper
+        rate_agrees = (
+            bool(out) and all(a.verdict == PASS for a in out if a.kind == "rate") and s.tight and s.source == "certified"
+        )
         verdict = (
-            "contradicted"
-            if above and not paper_agrees
+            CONTRADICTED
+            if above and not paper_agrees and rate_agrees
             else "consistent"
             if lo <= c.exponent_paper
             else "above on this grid (the derivation agrees with the printed order)"
+            if paper_agrees
+            else "above on this grid (not a tight instance: no contradiction is earned)"
         )
         out.append(
             Assertion(
                 "printed T = O(eps^-e)",
                 "printed",
                 verdict,
-                f"printed e = {c.exponent_paper:.4g}, derived {c.exponent_derived:.4g}; measured exponent "
-                f"interval [{lo:.4g}, {hi:.4g}] on eps in [{min(c.eps):g}, {max(c.eps):g}]"
-                + (" (T / log(1/eps) fitted)" if c.log_factor else ""),
-                {"printed_below_measured": bool(above and not paper_agrees)},
+                f"printed e = {c.exponent_paper:.4g}, derived {c.exponent_derived:.4g} asymptotically and "
+                f"{c.exponent_derived_local:.4g} on this grid; measured exponent interval [{lo:.4g}, {hi:.4g}] on eps in "
+                f"[{min(c.eps):g}, {max(c.eps):g}]" + (" (T / log(1/eps) fitted)" if c.log_factor else ""),
+                {"printed_below_measured": verdict == CONTRADICTED},
             )
         )
     return out
 
 
-def check(problem, beta, eps_grid=None, w0=None, constants=None, audit_time_s=20) -> CheckResult:
+def check(problem, beta, eps_grid=None, w0=None, constants=None, audit_time_s=20, generalized=False, rho=None) -> CheckResult:
     """Bound and rate checks of Theorem 1 for NGD with normalization beta on problem, with the problem's certified
-    constants, or with `constants` (dict L0, L1, alpha, rho, mu) claimed by the user, which the auditor tests."""
-    s = tightest_setup(problem, beta, w0) if constants is None else given_setup(problem, beta, w0=w0, **constants)
+    constants (generalized=True: the certificate with L1 > 0; rho: the certified mu at this rho), or with
+    `constants` (dict L0, L1, alpha, rho, mu) claimed by the user, which the auditor tests."""
+    if constants is None:
+        s = tightest_setup(problem, beta, w0, generalized=generalized, rho=rho)
+    else:
+        s = given_setup(problem, beta, w0=w0, **constants)
     if not (exact(s.alpha) <= s.beta <= 1):
         raise InputError(f"beta must satisfy alpha <= beta <= 1 with alpha = {s.alpha:g}, got {beta}")
     eps_grid = np.geomspace(1e-2, 1e-5, 5) if eps_grid is None else np.asarray(eps_grid, float)

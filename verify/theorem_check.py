@@ -32,7 +32,7 @@ from insgd.numerics.constants import Smooth
 from insgd.numerics.engine import memory_limit, run
 from insgd.numerics.optimizers import get_optimizer
 from insgd.theory import symbols as S
-from insgd.verify.checks import FLOAT_REL
+from insgd.verify.checks import FLOAT_REL, Distance
 
 MAX_ITERS = 1_000_000
 DEFAULT_EPS = {"gap": 1e-6, "min_grad_norm": 1e-2}
@@ -154,22 +154,6 @@ def check_theorem(theorem, problem, eps=None, w0=None, noise=None, batch=1, seed
     return out | res
 
 
-class _Distance:
-    """Engine callback: the largest ||w_t - w*|| of any run and the first t at which an iterate left the ball of
-    `radius` (None: global constants, nothing to watch). Constants certified on a ball hold on that convex region,
-    which contains every step's segment while the iterates stay in it; past the exit no verdict is earned."""
-
-    def __init__(self, center, radius):
-        self.center, self.radius, self.max, self.exit_t = center, radius, 0.0, None
-
-    def __call__(self, t, W, active):
-        d = float(np.max(np.linalg.norm(W - self.center, axis=1)))
-        self.max = max(self.max, d)
-        if self.exit_t is None and self.radius is not None and d > self.radius * (1 + FLOAT_REL):
-            self.exit_t = t
-        return False
-
-
 def _left_ball(res, dist, fail_t=None):
     """Withhold a pass when any iterate left the certified ball, a fail when it left at or before the failing t."""
     if dist.exit_t is None or res["verdict"] not in ("fail", "pass"):
@@ -214,7 +198,7 @@ def _deterministic_check(theorem, problem, vals, hp, w0, noise, eps, radius):
         eps_gap=None if on_grad else eps,
         eps_grad=eps if on_grad else None,
         n_checkpoints=iters + 1,
-        callback=(dist := _Distance(problem.argmin, radius)),
+        callback=(dist := Distance(problem.argmin, radius)),
     )
     stop = int(tr.stop_t[0])
     t = tr.t[: stop + 1].astype(float)
@@ -274,7 +258,7 @@ def _expectation_check(theorem, problem, vals, hp, w0, noise, seeds, iters, delt
             f"seeds x iters must fit in memory: {R} x {K} needs ~{need / 2**30:.3g} GiB, the limit here is "
             f"{memory_limit() / 2**30:.3g} GiB; lower --seeds or --iters"
         )
-    dist = _Distance(problem.argmin, radius)
+    dist = Distance(problem.argmin, radius)
     tr = run(
         problem,
         theorem.algorithm,

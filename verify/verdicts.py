@@ -1,0 +1,65 @@
+"""The verdict vocabulary, defined once: every verdict word the toolkit prints, what it claims, and on what evidence.
+
+A check holds a universal claim (a bound for every iterate, a T(eps) for every eps) against finitely many runs, so
+its strongest positive word is *not refuted* on the instances it names; only a certificate (the auditor's interval
+arithmetic) or a proof (an exact identity, a derivation) says *holds*. The verdict codes in JSON stay short
+(`pass`, `fail`, ...); `GLOSSARY` says what each one means, and the report prints it.
+"""
+
+PASS, FAIL, INCONCLUSIVE = "pass", "fail", "inconclusive"
+NOT_ASSESSED, NOT_APPLICABLE = "not assessed", "not applicable"
+CHECK_VERDICTS = (PASS, INCONCLUSIVE, FAIL)  # what a check returns, worst last
+
+# How a printed statement stands against the derivation and the measurements (Theorem 1's T(eps) orders).
+CONTRADICTED = "contradicted"
+INCOMPLETE = "incomplete"
+BY_DERIVATION = "differs by derivation only"
+DISAGREEMENT_CLASSES = (CONTRADICTED, INCOMPLETE, BY_DERIVATION)
+
+GLOSSARY = {
+    PASS: "not refuted on the instances named (problem, constants, eps, iterates or seeds); a finite check of a "
+    "universal claim, never a proof. A statistical pass (many seeds) says so and gives its confidence level.",
+    FAIL: "refuted: a run, a witness or a confidence bound contradicts the claim; the evidence names it.",
+    INCONCLUSIVE: "the evidence decides neither way (a budget cap, an iterate outside the region the constants are "
+    "certified on, a confidence interval that straddles the bound); the reason is printed.",
+    NOT_ASSESSED: "the claim was not tested on this instance, with the reason (e.g. a rate is assessed only where "
+    "the bound is tight by construction).",
+    NOT_APPLICABLE: "the problem does not certify an assumption the theorem needs; the missing assumption is named.",
+    "holds": "certified (the auditor: interval arithmetic on exactly the numbers given) or proved (an exact "
+    "identity, a derivation in the toolkit's docstrings).",
+    "fails": "refuted by a witness re-checked in 60-digit interval arithmetic, or by a measurement.",
+    "not refuted": "the paper audit's word for a statement tested on instances with no counterexample found.",
+    "unknown": "the toolkit could not decide; the reason is printed.",
+    "by proof": "settled only by a derivation in the toolkit's docstrings (no certificate or measurement decides it).",
+    CONTRADICTED: "the derivation and a measurement on an instance where the bound is tight (the power family) both put "
+    "T(eps) above the printed order, in the same coordinates (the measured slope agrees with the derived T(eps) on the "
+    "same grid).",
+    INCOMPLETE: "the paper states nothing comparable (e.g. regime 3 prints Omega(log) iterations after an "
+    "unspecified T0, no O(eps^-e) bound).",
+    BY_DERIVATION: "the derived order differs from the printed one, but no tight measurement confirms it on this "
+    "instance (the instance is not tight, or the measurement disagrees with both).",
+    "regime": "Theorem 1's case: 1 if rho < 2 - beta (sublinear), 2 if rho = 2 - beta (linear), 3 if rho > 2 - beta. "
+    "Measured from q: 1 if q's interval lies above 1, 3 if below, 'boundary' if it contains 1 (regime 2 is q = 1).",
+    "q": "the exponent of the recursion Delta_(t+1) <= Delta_t - a Delta_t^q, q = (2 - beta)/rho; measured from "
+    "one-step decrements at gamma and gamma/2, extrapolated to gamma -> 0.",
+    "exponent e": "T(eps) ~ eps^-e. Printed: the paper's order; derived asymptotic: the SymPy limit of the derived "
+    "T(eps); derived on grid: the slope of the derived T(eps) itself over the eps grid (lower-order terms included); "
+    "measured: the OLS slope over the grid, with the 95% fit interval joined with the leave-one-out slopes.",
+    "looseness": "T_derived / T_measured, the largest over the eps grid (>= 1 when the bound holds; near 1 when tight).",
+    "tight instance": "a problem whose PL certificate is an equality (the power family), with its certified "
+    "constants: only there is a measured rate held against the predicted one.",
+    "region": "where the constants are certified: global, or a ball around the minimizer; a verdict is withheld "
+    "(inconclusive) when an iterate leaves the ball.",
+}
+
+
+def glossary_markdown(terms=None) -> str:
+    """The glossary as a Markdown list (all terms, or those named)."""
+    keys = GLOSSARY if terms is None else terms
+    return "\n".join(f"- **{k}**: {GLOSSARY[k]}" for k in keys)
+
+
+def worst(verdicts) -> str:
+    """The verdict of a check made of several assertions: fail if any fails, else inconclusive if any is, else pass."""
+    vs = list(verdicts)
+    return FAIL if FAIL in vs else INCONCLUSIVE if INCONCLUSIVE in vs else PASS
