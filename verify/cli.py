@@ -14,7 +14,7 @@ import numpy as np
 import sympy as sp
 
 from insgd.numerics.engine import MAX_SEED
-from insgd.theory.numbers import InputError, in_closed, parse_float, parse_number, positive
+from insgd.theory.numbers import InputError, in_closed, nonnegative, parse_float, parse_number, positive
 from insgd.verify.outputs import IMAGE_SUFFIXES, atomic_dir, atomic_file, check_out_dir, check_out_file
 
 # A token that starts with '-' and then a digit, '.', 'inf' or 'nan' is a value, not an option: `--eps -1e-3`
@@ -472,6 +472,17 @@ def cmd_check_theorem(args) -> int:
     return code
 
 
+def _start_point(args, problem):
+    """--w0: a number (every coordinate) or one number per coordinate; None when not given."""
+    if args.w0 is None:
+        return None
+    w0 = np.atleast_1d(np.asarray(_numbers("w0", args.w0), float))
+    w0 = np.full(problem.dim, w0[0]) if w0.size == 1 else w0
+    if w0.size != problem.dim:
+        raise InputError(f"w0 must be a number or {problem.dim} comma-separated numbers, got {w0.size}")
+    return w0
+
+
 def cmd_check(args) -> int:
     from insgd.verify.checks import check, plot_check
 
@@ -495,9 +506,14 @@ def cmd_check(args) -> int:
         missing = [k for k, v in given.items() if v is None]
         if missing:
             raise InputError(f"constants must be given all together (--L0 --L1 --alpha --rho --mu); missing --{missing[0]}")
-        for k in ("L0", "L1", "rho", "mu"):
+        for k in ("L0", "rho", "mu"):
             positive(k, given[k])
+        nonnegative("L1", given["L1"])  # L1 = 0: the classical L-smooth case
         in_closed("alpha", given["alpha"], 0, 1)
+        if args.generalized or args.pl_rho is not None:
+            raise InputError(
+                "--generalized and --pl-rho choose among certified constants; they cannot be combined with given ones"
+            )
     if not args.quiet and sys.stderr.isatty():  # on a terminal only: a refused input must stay one line on stderr
         print(
             f"[check] Theorem 1 on {_problem_label(problem)}: runs at gamma(eps), gamma/2 and over the eps grid",
@@ -510,6 +526,9 @@ def cmd_check(args) -> int:
         eps_grid=None if args.eps_grid is None else _grid(args.eps_grid),
         constants=given if given["L0"] is not None else None,
         audit_time_s=args.time_limit,
+        generalized=args.generalized,
+        rho=None if args.pl_rho is None else float(positive("pl-rho", args.pl_rho)),
+        w0=_start_point(args, problem),
     )
     if args.plot is not None:
         with atomic_file(args.plot, args.force, "plot", IMAGE_SUFFIXES) as tmp:
@@ -531,7 +550,12 @@ def cmd_check(args) -> int:
         ("T exponent printed / derived", f"{_g(j['T_exponent_paper'])} / {j['T_exponent_derived']:.4g}"),
     ]
     rows += [(f"[{a['kind']}] {a['name']}", f"{a['verdict']}: {a['evidence']}") for a in j["assertions"]]
-    rows.append(("verdict", j["verdict"] + (" (inconclusive: exit 0)" if j["verdict"] == "inconclusive" else "")))
+    scope = {
+        "pass": f" (not refuted on this instance: one run per eps of the {len(j['eps_grid'])}-point grid down to "
+        f"eps = {min(j['eps_grid']):g}, every iterate checked; not a proof)",
+        "inconclusive": " (exit 0: see the inconclusive assertion)",
+    }
+    rows.append(("verdict", j["verdict"] + scope.get(j["verdict"], "")))
     print(_table(rows))
     if j["disagreement"]:
         print(f"paper vs derived: {j['disagreement']}")
@@ -565,12 +589,7 @@ def cmd_check_insgd(args) -> int:
         "beta": parse_float("beta", args.beta, lo=0, hi=1),
         "eps": parse_float("eps", args.eps, lo=0),
     }
-    w0 = None
-    if args.w0 is not None:
-        w0 = np.atleast_1d(np.asarray(_numbers("w0", args.w0), float))
-        w0 = np.full(problem.dim, w0[0]) if w0.size == 1 else w0
-        if w0.size != problem.dim:
-            raise InputError(f"w0 must be a number or {problem.dim} comma-separated numbers, got {w0.size}")
+    w0 = _start_point(args, problem)
     res = theorem2_check(
         problem,
         vals["tau1"],
@@ -942,7 +961,23 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="--theorem: also run the family on which the theorem's assumptions are tight (|w|^p, p = rho/(rho-1))",
     )
-    for name, what in (("L0", "L0 > 0"), ("L1", "L1 > 0"), ("alpha", "0 <= alpha <= 1"), ("rho", "rho > 0"), ("mu", "mu > 0")):
+    ck.add_argument(
+        "--generalized",
+        action="store_true",
+        help="Theorem 1: use the problem's certificate with L1 > 0 (generalized smoothness: L1 enters gamma and the "
+        "descent step) instead of the tightest one, which on a ball has L1 = 0; refused when the problem has none",
+    )
+    ck.add_argument(
+        "--w0",
+        help="Theorem 1: start point, a number or dim comma-separated numbers (default: w* + 1/sqrt(dim) per "
+        "coordinate); ball certificates are taken on the ball of radius ||w0 - w*||",
+    )
+    ck.add_argument(
+        "--pl-rho",
+        metavar="X",
+        help="Theorem 1: use the problem's certified mu at this rho (default: the largest certified rho)",
+    )
+    for name, what in (("L0", "L0 > 0"), ("L1", "L1 >= 0"), ("alpha", "0 <= alpha <= 1"), ("rho", "rho > 0"), ("mu", "mu > 0")):
         ck.add_argument(
             f"--{name}",
             help=f"claimed constant ({what}); give all five to check with your constants instead "

@@ -94,7 +94,7 @@ def theorem2_setup(problem, w0=None):
         cands = [
             c
             for c in cons.smooth
-            if isinstance(c, Smooth) and c.form == form and c.L1 > 0 and (c.region.is_global or c.region.radius >= R)
+            if isinstance(c, Smooth) and c.form == form and c.L1 > 0 and c.region.is_global  # paths may leave any ball
         ]
         c = min(cands, key=lambda c: (c.alpha, c.L0 + c.L1), default=None)
         if c is not None:
@@ -106,7 +106,7 @@ def theorem2_setup(problem, w0=None):
             L0 = c.L0 if c.L0 > 0 else L1_FLOOR  # L0 = 0 certifies every L0 > 0
             return s, {"L0": L0, "L1": c.L1, "alpha": c.alpha, "form": form, "region": str(c.region)}, notes
     notes.append("no certificate with L1 > 0: L1 is floored at 1e-9, so h_t = 1 and I-NSGD runs as minibatch SGD")
-    return s, {"L0": s.L0, "L1": s.L1, "alpha": s.alpha, "form": "literal", "region": s.region}, notes
+    return s, {"L0": s.L0, "L1": max(s.L1, L1_FLOOR), "alpha": s.alpha, "form": "literal", "region": s.region}, notes
 
 
 def theorem2_check(
