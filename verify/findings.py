@@ -112,7 +112,7 @@ def findings(s: dict) -> str:
     head = (
         f"Numbers from the full `insgd verify all` ({s['verdict_counts']['pass']} pass, "
         f"{s['verdict_counts']['inconclusive']} inconclusive, {s['verdict_counts']['fail']} fail; a pass is "
-        "\"not refuted on the instances checked\", never a proof); regenerate with `python tools/readme_findings.py`."
+        '"not refuted on the instances checked", never a proof); regenerate with `python tools/readme_findings.py`.'
     )
     return head + "\n\n" + "\n".join(out) + "\n"
 
