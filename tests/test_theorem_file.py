@@ -109,3 +109,39 @@ def test_theorems_file_listing_shows_the_record(tmp_path):
     r = cli("theorems", "--file", str(copy), "--json")
     assert r.returncode == 0 and r.json()["key"] == "mine.gd_pl_too_fast" and r.json()["measure"] == "gap"
     assert load(copy).step_size.free_symbols == {S.L}
+
+
+FALSE_RATE = """
+key = "mine.gd_pl_2mu"
+name = "GD under L-smoothness and PL, rate (1 - 2 mu/L)^t"
+source = "a deliberately wrong claim"
+algorithm = "gd"
+assumptions = ["L-smooth", "PL"]
+step_size = "1/L"
+measure = "gap"
+bound = "(1 - 2*mu/L)**t * Delta0"
+T = "log(Delta0/eps) / (-log(1 - 2*mu/L))"
+
+[binds]
+L = "A1.literal.L0"
+mu = "A2.mu"
+
+[requires]
+"A1.literal" = { L1 = 0 }
+"A2" = { rho = 2 }
+"""
+
+
+@pytest.mark.parametrize("dim,cond", [(3, 5.0), (2, 100.0), (2, 3.0)])
+def test_a_plausible_false_rate_is_refuted(tmp_path, dim, cond):
+    """GD at step 1/L contracts the gap of the slowest mode by (1 - mu/L)^2 = 1 - 2 mu/L + (mu/L)^2 > 1 - 2 mu/L per
+    step: the claim (1 - 2 mu/L)^t fails on every quadratic with mu < L. At the default eps the run from the default
+    start stops before the slow mode dominates; held past eps and from the slowest eigendirection it must fail."""
+    from insgd.numerics.problems import Quadratic
+    from insgd.verify.theorem_check import check_theorem
+    from insgd.verify.theorem_file import load
+
+    path = tmp_path / "false.toml"
+    path.write_text(FALSE_RATE)
+    r = check_theorem(load(path), Quadratic(dim=dim, cond=cond))
+    assert r["verdict"] == "fail", r["evidence"]

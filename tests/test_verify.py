@@ -199,3 +199,84 @@ def test_main_job_quick(tmp_path):
     assert len(list((out / "figures").glob("*.png"))) == len(s["checks"])
     r = cli("verify", "all", "--quick", "--out", str(out))
     assert r.returncode == 2 and "not empty" in r.stderr
+
+
+def test_generalized_constants_enter_gamma():
+    """check(generalized=True) runs with the L1 > 0 certificate, and the step size is Theorem 1's gamma computed with
+    it: (2 mu eps)^(beta/rho) / (8 (L0 + L1) + 1), by hand from the trapezoid constants of |w|^4 on [-1, 1]."""
+    from insgd.verify.checks import regime_check
+
+    s = tightest_setup(Power(p=4.0), "2/3", generalized=True)
+    L0, L1 = 6.0, 1.5 * 4 ** (1 / 3)  # 12/2 and half the Hessian form's 3 * 4^(1/3)
+    assert (s.L0, s.L1, s.alpha) == pytest.approx((L0, L1, 2 / 3))
+    mu, rho, eps = 4 ** (4 / 3) / 2, 4 / 3, 1e-3
+    assert (s.rho, s.mu) == pytest.approx((rho, mu))
+    gamma = (2 * mu * eps) ** ((2 / 3) / rho) / (8 * (L0 + L1) + 1)
+    r = regime_check(s, eps)
+    # NGD with beta = 2/3 from w0 = 1: the first step moves w by gamma * 4 / 4^(2/3) exactly
+    assert 1 - r.gap[1] ** 0.25 == pytest.approx(gamma * 4 ** (1 / 3), rel=1e-9)
+    assert r.bound_holds is True
+
+
+def test_an_iterate_outside_the_certified_ball_withholds_the_verdict():
+    """Constants certified on a ball say nothing outside it: with a ball smaller than ||w0 - w*|| the bound verdict
+    is inconclusive (neither pass nor fail), with the exit named."""
+    from dataclasses import replace
+
+    from insgd.verify.checks import regime_check
+
+    s = replace(tightest_setup(Power(p=4.0), "2/3"), radius=0.5)
+    r = regime_check(s, 1e-3)
+    assert r.bound_holds is None and "left the ball of radius 0.5" in r.withheld
+
+
+def test_disagreements_are_classified():
+    """contradicted needs a tight instance whose measurement agrees with the derivation; a regime-3 case has no
+    comparable printed order (incomplete); a non-tight instance differs by derivation only."""
+    grid = np.geomspace(1e-2, 1e-4, 4)
+    assert check(Power(p=4.0), 0.2, eps_grid=grid).disagreement_class == "contradicted"
+    assert check(Power(p=4.0), 0.9, eps_grid=grid).disagreement_class == "incomplete"
+    res = check(Power(p=4.0), "2/3", eps_grid=grid, generalized=True, rho=1.0)
+    assert not res.setup["tight"] and res.disagreement_class == "differs by derivation only"
+    assert _by(res, "printed")[0].verdict != "contradicted"
+    assert check(Power(p=4.0), "2/3", eps_grid=grid).disagreement_class is None  # regime 2: printed = derived
+
+
+def test_classical_L1_zero_is_accepted(tmp_path):
+    r = cli(
+        "check",
+        "--problem",
+        "quadratic",
+        "--beta",
+        "1",
+        "--eps-grid",
+        "1e-2:1e-4:3",
+        "--L0",
+        "1",
+        "--L1",
+        "0",
+        "--alpha",
+        "0",
+        "--rho",
+        "2",
+        "--mu",
+        "1",
+        "--json",
+        "--quiet",
+    )
+    assert r.returncode == 0, r.stderr
+    j = json.loads(r.stdout)
+    assert j["L1"] == 0 and any("classical" in w for w in j["warnings"])
+
+
+@pytest.mark.parametrize(
+    "extra,word",
+    [
+        (["--generalized"], "L1 > 0"),  # a quadratic certifies no L1 > 0
+        (["--pl-rho", "3"], "rho = 3"),
+        (["--generalized", "--L0", "1", "--L1", "0", "--alpha", "0", "--rho", "2", "--mu", "1"], "generalized"),
+    ],
+)
+def test_generalized_and_pl_rho_refusals(extra, word):
+    r = cli("check", "--problem", "quadratic", "--beta", "1", *extra)
+    assert_one_line_error(r, word)
