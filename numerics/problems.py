@@ -66,6 +66,17 @@ class Problem:
     def params(self) -> dict:
         return {}
 
+    def label(self) -> str:
+        """power(p=4, dim=1): the name and parameters as a person writes them (4, not 4.0; lists as 2,4)."""
+
+        def show(v):
+            if isinstance(v, (list, tuple)):
+                return ",".join(show(x) for x in v)
+            return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+        ps = self.params()
+        return self.name + (f"({', '.join(f'{k}={show(v)}' for k, v in ps.items())})" if ps else "")
+
     def describe(self) -> dict:
         return {
             "name": self.name,

@@ -387,6 +387,16 @@ class CheckResult:
     def verdict(self):
         return worst(a.verdict for a in self.assertions if a.kind in ("bound", "rate"))  # printed claims are findings
 
+    def statement(self) -> str:
+        """The verdict as a sentence that names what was checked (verify.verdicts: a pass is not a proof)."""
+        c, st = self.complexity, self.setup
+        what = (
+            f"the derived Theorem 1 on {st['problem_label']}, beta = {st['beta_exact']}, with {st['constants_source']} "
+            f"constants on {st['region']}: the bound at every iterate of one run at gamma(eps = {self.regime.eps:g}), and "
+            f"T_measured <= T_derived for each of {len(c.eps)} eps in [{min(c.eps):g}, {max(c.eps):g}]"
+        )
+        return {PASS: f"not refuted: {what}", "fail": f"refuted: {what}"}.get(self.verdict, f"inconclusive: {what}")
+
     @property
     def disagreement_class(self):
         """How the printed T(eps) stands (verify.verdicts): None when it agrees with the derivation."""
@@ -433,6 +443,7 @@ class CheckResult:
             "disagreement_class": self.disagreement_class,
             "constants_audit": self.constants_audit,
             "verdict": self.verdict,
+            "statement": self.statement(),
             "warnings": self.warnings,
         }
 
@@ -594,6 +605,7 @@ def check(problem, beta, eps_grid=None, w0=None, constants=None, audit_time_s=20
         verdict = {"holds": "pass", "fails": "fail"}.get(audit["verdict"], "inconclusive")
         assertions.insert(0, Assertion("given constants hold on the region", "bound", verdict, audit["evidence"], audit))
     setup = {
+        "problem_label": problem.label(),
         "L0": s.L0,
         "L1": s.L1,
         "alpha": s.alpha,

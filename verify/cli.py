@@ -70,13 +70,6 @@ def _table(rows) -> str:
     return "\n".join(f"  {k.ljust(width)}  {v}" for k, v in rows)
 
 
-def _problem_label(problem) -> str:
-    """power(p=4, dim=1): the problem and its parameters, for people."""
-    return (
-        f"{problem.name}(" + ", ".join(f"{k}={_g(v) if isinstance(v, float) else v}" for k, v in problem.params().items()) + ")"
-    )
-
-
 def _fmt(expr, latex: bool) -> str:
     return sp.latex(expr) if latex else sp.pretty(expr, use_unicode=False, num_columns=160)
 
@@ -516,7 +509,7 @@ def cmd_check(args) -> int:
             )
     if not args.quiet and sys.stderr.isatty():  # on a terminal only: a refused input must stay one line on stderr
         print(
-            f"[check] Theorem 1 on {_problem_label(problem)}: runs at gamma(eps), gamma/2 and over the eps grid",
+            f"[check] Theorem 1 on {problem.label()}: runs at gamma(eps), gamma/2 and over the eps grid",
             file=sys.stderr,
             flush=True,
         )
@@ -538,7 +531,7 @@ def cmd_check(args) -> int:
     if args.json:
         _print_json(j, args)
         return code
-    print(f"Theorem 1 check: {_problem_label(problem)}, beta = {args.beta}")
+    print(f"Theorem 1 check: {problem.label()}, beta = {args.beta}")
     _print_warnings(j["warnings"])
     rows = [
         (
@@ -571,10 +564,14 @@ def cmd_verify_all(args) -> int:
     from insgd.verify.main_job import run_all
 
     s = run_all(args.out, quick=args.quick, force=args.force, data=args.data, workers=args.workers, progress=not args.quiet)
+    from insgd.verify.main_job import disagreement_headline
+
     c = s["verdict_counts"]
     print(
-        f"{c['pass']} pass, {c['inconclusive']} inconclusive, {c['fail']} fail (derived predictions and registered theorems); "
-        f"{len(s['paper_disagreements'])} disagreement(s) with the paper; {s['elapsed_s']:.1f} s. Report: {args.out}/report.md"
+        f"{'quick run (a smoke test, not findings): ' if s['quick'] else ''}{c['pass']} pass (not refuted on the instances "
+        f"checked), {c['inconclusive']} inconclusive, {c['fail']} fail, over {sum(c.values())} verdicts (derived predictions "
+        f"and registered theorems); printed vs derived Theorem 1: {disagreement_headline(s)}; {s['elapsed_s']:.1f} s. "
+        f"Report: {args.out}/report.md"
     )
     return 1 if s["any_fail"] else 0
 
@@ -607,8 +604,7 @@ def cmd_check_insgd(args) -> int:
         _print_json(j, args)
         return code
     print(
-        f"Theorem 2 check: I-NSGD on {_problem_label(problem)} with the synthetic oracle "
-        f"(tau1={vals['tau1']:g}, tau2={vals['tau2']:g})"
+        f"Theorem 2 check: I-NSGD on {problem.label()} with the synthetic oracle (tau1={vals['tau1']:g}, tau2={vals['tau2']:g})"
     )
     print(
         _table(

@@ -48,16 +48,10 @@ QUICK = [(Power(p=4.0), 0.2, {}), (Power(p=4.0), 2 / 3, GEN), (Power(p=4.0), 0.9
 
 
 def fmt_value(v):
-    """A parameter value as a person writes it: 4 (not 4.0), 0.667, 2,4 for a list."""
+    """A value as a person writes it: 4 (not 4.0), 0.667, 2,4 for a list."""
     if isinstance(v, (list, tuple)):
         return ",".join(fmt_value(x) for x in v)
     return f"{v:.4g}" if isinstance(v, float) else str(v)
-
-
-def problem_label(problem) -> str:
-    """power(p=4, dim=1): the problem and its parameters, without Python reprs."""
-    params = problem.params()
-    return problem.name + (f"({', '.join(f'{k}={fmt_value(v)}' for k, v in params.items())})" if params else "")
 
 
 def _label(problem, beta, opts=None):
@@ -69,7 +63,7 @@ def _label(problem, beta, opts=None):
             ", L1>0" if opts.get("generalized") else "",
         ]
     )
-    return f"{problem_label(problem)} beta={beta:.3g}{extra}"
+    return f"{problem.label()} beta={beta:.3g}{extra}"
 
 
 def _check_case(args):
@@ -203,7 +197,7 @@ def theorems_section():
                     "tightness": None,
                 }
             r["worst_case"] = prob is family
-            r["label"] = problem_label(prob)
+            r["label"] = prob.label()
             rows.append(r)
     return rows
 
