@@ -76,3 +76,33 @@ for p in (3.0, 4.0, 6.0):
     a, rho = (p - 2) / (p - 1), p / (p - 1)
     print(p, round(a, 3), round(rho, 3), admissible_forms(a, rho), "regime 1 needs beta <", round(2 - rho, 3),
           "but beta >= alpha =", round(a, 3))
+
+# %% [markdown]
+# ## Generalized smoothness: L1 > 0 in the step size
+# On a ball, every problem here is also classically smooth (L1 = 0, L0 = the largest |f''|). The interesting case
+# for the paper is L1 > 0: a convex f'' gives, by the trapezoid rule on each step, the literal form (eq. 2) with
+# L0 = (max f'' + H0)/2 and L1 = H1/2 from the Hessian form f'' <= H0 + H1 |f'|^alpha (`literal_from_hessian`).
+# Started at w0 = 3 on cosh, where |f'| = 10, the two certificates give different gammas, and the derived bound must
+# hold with each. A pass below means "not refuted on this run and grid", never a proof.
+
+# %%
+from insgd.numerics.problems import Cosh
+
+fig, ax = plt.subplots(1, 2, figsize=(12, 3.8))
+cases = [(Cosh(), 1.0, [3.0], "cosh, beta = 1, w0 = 3"), (Power(p=4.0), 2 / 3, None, "|w|^4, beta = 2/3, w0 = 1")]
+for a, (prob, beta, w0, title) in zip(ax, cases, strict=True):
+    for gen in (False, True):
+        s = tightest_setup(prob, beta, w0=w0, generalized=gen)
+        r = regime_check(s, float(grid[-1]) if not QUICK else 1e-3)
+        lab = f"L0={s.L0:.3g}, L1={s.L1:.3g}, alpha={s.alpha:.2g}"
+        a.loglog(np.maximum(r.t, 1), r.gap, label=f"measured, {lab}")
+        a.loglog(np.maximum(r.t, 1), r.bound, "--", label=f"derived bound, {lab}")
+    a.set(title=title, xlabel="t", ylabel="f - f*")
+    a.legend(fontsize=8)
+fig.tight_layout()
+plt.show()
+
+for prob, beta, w0, title in cases:
+    res = check(prob, beta, eps_grid=grid, w0=w0, generalized=True)
+    print(f"{title}: {res.statement()}")
+    print(f"    verdict {res.verdict}; regime {res.regime.regime_predicted}; L1 = {res.setup['L1']:.4g}")
