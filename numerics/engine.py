@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from insgd.core import InputError, parse_float
+from insgd.files import new_temp_file, publish_file
 from insgd.numerics.arrays import row_norm, where_runs
 from insgd.numerics.optimizers import get_optimizer
 from insgd.numerics.oracles import Keys, make_oracle
@@ -124,11 +125,13 @@ class Trace:
             (npz, lambda f: np.savez(f, **self._npz())),
             (js, lambda f: f.write(json.dumps(self.config, indent=2, sort_keys=True).encode())),
         ):
-            tmp = target.with_name(f".{target.name}.partial")  # written whole, then renamed into place
+            tmp = new_temp_file(target)  # created exclusively with a random name, written whole, then published
             try:
                 with open(tmp, "wb") as fh:
                     write(fh)
-                os.replace(tmp, target)
+                publish_file(tmp, target, overwrite=overwrite)
+            except FileExistsError:
+                raise InputError(f"save path {target} appeared while the run was saved; not replaced (--force)") from None
             except BaseException:
                 tmp.unlink(missing_ok=True)
                 raise

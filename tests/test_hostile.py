@@ -381,7 +381,7 @@ def test_atomic_dir_leaves_nothing_on_failure(tmp_path):
             pass
     with atomic_dir(out, force=True) as d:
         (d / "again").write_text("y")
-    assert sorted(p.name for p in out.iterdir()) == ["again"] and len(list(tmp_path.iterdir())) == 1
+    assert sorted(p.name for p in out.iterdir()) == [".insgd-output", "again"] and len(list(tmp_path.iterdir())) == 1
 
 
 def test_atomic_file_and_overwrite_rule(tmp_path):

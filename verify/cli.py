@@ -4,10 +4,13 @@ Errors in user input print one line naming the parameter and the violated condit
 """
 
 import argparse
+import contextlib
 import json
 import os
 import re
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -1191,13 +1194,44 @@ def _one_line(text) -> str:
     return " ".join(str(text).split())
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised where the program is so that every cleanup (temporary outputs) runs as for Ctrl-C."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum, frame):
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def _signals_raise():
+    """SIGTERM and SIGHUP raise Terminated in the main thread for the duration (handlers restored afterwards)."""
+    sigs = [s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s is not None]
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {s: signal.signal(s, _terminate) for s in sigs}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
 def main(argv=None) -> int:
     """Exit codes: 0 success, 1 a check failed, 2 bad input (one line on stderr), 3 an internal error (one line;
-    INSGD_DEBUG=1 shows the traceback), 130 interrupted. Outputs are written atomically, so nothing is left
-    half-written by any of these."""
+    INSGD_DEBUG=1 shows the traceback), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 129 hung up (SIGHUP).
+    Outputs are written atomically, so nothing is left half-written by any of these."""
     try:
-        args = build_parser().parse_args(argv)
-        return args.func(args)
+        with _signals_raise():
+            args = build_parser().parse_args(argv)
+            return args.func(args)
+    except Terminated as e:
+        print(f"insgd: terminated by {signal.Signals(e.signum).name}; partial outputs were removed", file=sys.stderr)
+        return 128 + e.signum
     except InputError as e:
         print(f"insgd: error: {_one_line(e)}", file=sys.stderr)
         return 2

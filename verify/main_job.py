@@ -90,23 +90,24 @@ def _run_all(out, quick, progress, data, workers) -> dict:
     t0 = time.perf_counter()
     results = []
     jobs = [(prob, beta, opts, grid) for prob, beta, opts in cases]
-    if workers == 1:
-        done = map(_check_case, jobs)
-        pool = None
-    else:
-        from insgd.verify.sweep import default_executor
+    from insgd.verify.sweep import default_executor, stop_executor
 
-        pool = default_executor(workers)
-        done = pool.map(_check_case, jobs)
-    for i, ((prob, beta, opts), res) in enumerate(
-        bar(zip(cases, done, strict=True), len(cases), "[Theorem 1] checks", not progress, "checks"), 1
-    ):
-        label = _label(prob, beta, opts)
-        fig = f"figures/check_{i:02d}_{re.sub(r'[^A-Za-z0-9.=-]+', '_', label).strip('_')}.png"  # every parameter
-        plot_check(res, out / fig)
-        j = res.to_json()
-        j["label"], j["figure"] = label, fig
-        results.append(j)
+    pool = None if workers == 1 else default_executor(workers)
+    try:
+        done = map(_check_case, jobs) if pool is None else pool.map(_check_case, jobs)
+        for i, ((prob, beta, opts), res) in enumerate(
+            bar(zip(cases, done, strict=True), len(cases), "[Theorem 1] checks", not progress, "checks"), 1
+        ):
+            label = _label(prob, beta, opts)
+            fig = f"figures/check_{i:02d}_{re.sub(r'[^A-Za-z0-9.=-]+', '_', label).strip('_')}.png"  # every parameter
+            plot_check(res, out / fig)
+            j = res.to_json()
+            j["label"], j["figure"] = label, fig
+            results.append(j)
+    except BaseException:
+        if pool is not None:
+            stop_executor(pool)
+        raise
     if pool is not None:
         pool.shutdown()
     stage("[Theorem 2 / Lemma 2] I-NSGD seeds, Lemma 2 Monte Carlo, independence", not progress)

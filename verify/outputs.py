@@ -4,18 +4,18 @@ sibling and renamed into place at the end, nothing replaced without `force`.
 * `check_out_dir(out, force)` / `check_out_file(path, force, suffixes)`: refuse up front (InputError, one line)
   a path whose parent is missing, not a folder or not writable, a directory where a file is wanted, an unknown
   image suffix, or an existing target without force.
-* `atomic_dir(out, force)`: a context manager yielding a temporary sibling directory; on success it replaces
-  `out` (rename), on any error or Ctrl-C it is removed, so a failed run leaves nothing that blocks a rerun.
-* `atomic_file(path, force)`: the same for one file (write to a temporary sibling, then `os.replace`).
+* `atomic_dir(out, force)`: a context manager yielding a temporary sibling directory; on success it is moved into
+  place (never over a folder that filled meanwhile; with force, only over the toolkit's own output), on any error,
+  Ctrl-C or SIGTERM it is removed, so a failed run leaves nothing that blocks a rerun.
+* `atomic_file(path, force)`: the same for one file (insgd.files: exclusive temporary file, no-replace publish).
 """
 
 import contextlib
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from insgd.core import InputError
+from insgd.files import MARKER, OutputConflict, is_own_output, new_temp_dir, new_temp_file, publish_dir, publish_file
 
 IMAGE_SUFFIXES = (".png", ".pdf", ".svg")
 
@@ -41,6 +41,11 @@ def check_out_dir(out, force=False, name="out") -> Path:
             raise InputError(f"{name} {str(out)!r} exists and is not a folder")
         if any(out.iterdir()) and not force:
             raise InputError(f"{name} {str(out)!r} is not empty; pass --force to replace it")
+        if force and not is_own_output(out):
+            raise InputError(
+                f"{name} {str(out)!r} is not an insgd output folder (no {MARKER} file); --force replaces only the "
+                "toolkit's own outputs: choose another --out"
+            )
         if not os.access(out, os.W_OK | os.X_OK):
             raise InputError(f"{name} {str(out)!r} is not writable")
     return out
@@ -63,32 +68,34 @@ def check_out_file(path, force=False, name="path", suffixes=None) -> Path:
 
 @contextlib.contextmanager
 def atomic_dir(out, force=False, name="out"):
-    """Yield a fresh temporary sibling of `out`; move it into place when the block succeeds."""
+    """Yield a fresh temporary sibling of `out` (created exclusively, holding the MARKER); move it into place when
+    the block succeeds, never over anything that is not the toolkit's own output (insgd.files.publish_dir)."""
     out = check_out_dir(out, force, name)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    tmp = new_temp_dir(out)
     try:
         yield tmp
     except BaseException:
+        import shutil
+
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.replace(out, old / "x")
-    os.replace(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    try:
+        publish_dir(tmp, out, overwrite=force)
+    except OutputConflict as e:
+        raise InputError(f"{name}: {e}; this run's results were discarded") from None
 
 
 @contextlib.contextmanager
 def atomic_file(path, force=False, name="path", suffixes=None):
-    """Yield a temporary sibling path with the same suffix; replace `path` with it when the block succeeds."""
+    """Yield a temporary sibling path (created exclusively, random name, same suffix); move it into place when the
+    block succeeds, without replacing a file that appeared meanwhile unless force (insgd.files.publish_file)."""
     p = check_out_file(path, force, name, suffixes)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}.partial-", suffix=p.suffix, dir=p.parent)
-    os.close(fd)
+    tmp = new_temp_file(p)
     try:
-        yield Path(tmp)
-        os.replace(tmp, p)
+        yield tmp
+        publish_file(tmp, p, overwrite=force)
+    except FileExistsError:
+        raise InputError(f"{name} {str(path)!r} appeared while this run was writing; not replaced (pass --force)") from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

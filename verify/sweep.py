@@ -4,6 +4,7 @@ Each config runs as its own batch with its own seeds, so a trace does not depend
 worker) runs it: a process pool (the default), threads, or Dask through `Client.get_executor()`.
 """
 
+import contextlib
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 
@@ -28,8 +29,26 @@ class SerialExecutor:
         return map(fn, items)
 
 
+def _quiet_worker():
+    """Workers leave Ctrl-C (SIGINT, sent to the whole process group) to the parent, which cancels them and cleans
+    up: no worker prints a traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def default_executor(workers=None) -> Executor:
-    return ProcessPoolExecutor(max_workers=workers or os.cpu_count())
+    return ProcessPoolExecutor(max_workers=workers or os.cpu_count(), initializer=_quiet_worker)
+
+
+def stop_executor(pool) -> None:
+    """Shut a process pool down at once: pending work cancelled, running workers terminated (after an error, an
+    interrupt or a signal in the parent)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.terminate()
 
 
 def sweep(configs, executor: Executor | None = None, quiet=True) -> list:
