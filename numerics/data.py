@@ -11,6 +11,7 @@ Two pipelines (see ../shared/data/README.md for what is known of the paper's pre
 """
 
 import csv
+import re
 from pathlib import Path
 
 import numpy as np
@@ -48,46 +49,59 @@ def _z(x):
 
 
 MIN_ROWS = 50  # fewer rows than this cannot support the per-year imputation, z-scoring and a DRO run
-MAX_BYTES = 200 * 2**20
+MAX_BYTES = 16 * 2**20  # the real file is 326 KiB; a larger one is refused from its size, before reading
+MAX_ROWS = 100_000
+MAX_ABS = 1e12  # the real cells lie within 1.3e9 in size; beyond 1e12 a cell is not this data set (and z-scoring loses it)
+_CELL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")  # ASCII decimals only
+
+
+def _cell(v: str, line: int, h: str) -> float:
+    """One numeric cell through the same rules as every number the toolkit reads: ASCII decimal or scientific
+    notation (no 1_000, no non-ASCII digits, no nan/inf), size within [1e-300, MAX_ABS] or zero."""
+    if not _CELL.fullmatch(v):
+        raise InputError(f"data line {line}, column {h!r}: {v[:20]!r} is not a decimal number")
+    x = float(v)
+    if not (x == 0 or 1e-300 <= abs(x) <= MAX_ABS):
+        raise InputError(f"data line {line}, column {h!r}: {v[:20]!r} must be 0 or within [1e-300, {MAX_ABS:.0e}] in size")
+    return x
 
 
 def _read_csv(path):
-    """Validate and read the CSV: a header with the needed columns, rows of the header's length, numeric cells
-    (an empty cell is a missing value, imputed later), at least MIN_ROWS rows. Errors name the line and column."""
-    if path.stat().st_size > MAX_BYTES:
-        raise InputError(f"data {str(path)!r} is larger than {MAX_BYTES // 2**20} MiB: not the life-expectancy CSV")
+    """Validate and read the CSV as a stream: a header with the needed columns, rows of the header's length, numeric
+    cells (an empty cell is a missing value, imputed later), at least MIN_ROWS and at most MAX_ROWS rows. Errors
+    name the line and column, at the first bad cell."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise InputError(
+            f"data {str(path)!r} is {size / 2**20:.1f} MiB, larger than {MAX_BYTES // 2**20} MiB: not the life-expectancy CSV"
+        )
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.reader(fh))
+            reader = csv.reader(fh)
+            first = next(reader, None)
+            if first is None or not any(h.strip() for h in first):
+                raise InputError(f"data {str(path)!r} is empty: it needs a header line and at least {MIN_ROWS} rows")
+            header = [h.strip() for h in first]
+            col = {h: i for i, h in enumerate(header)}
+            missing = [c for c in (TARGET, "Year", "BMI", "Country", "Status", *DROP_IF_LARGE, *LOGS) if c not in col]
+            if missing:
+                raise InputError(f"data must have the life-expectancy columns; line 1 (header) lacks {missing}")
+            numeric = [h for h in header if h not in ("Country", "Status")]
+            idx = [col[h] for h in numeric]
+            rows = []
+            for i, r in enumerate(reader):
+                line = i + 2
+                if i >= MAX_ROWS:
+                    raise InputError(f"data has more than {MAX_ROWS} rows: not the life-expectancy CSV")
+                if len(r) != len(header):
+                    raise InputError(f"data line {line} has {len(r)} fields, the header has {len(header)}")
+                vals = [r[k].strip() for k in idx]
+                rows.append([_cell(v, line, h) if v else np.nan for v, h in zip(vals, numeric, strict=True)])
     except UnicodeDecodeError:
         raise InputError(f"data {str(path)!r} is not a UTF-8 text CSV file") from None
     except (OSError, csv.Error) as e:
         raise InputError(f"data {str(path)!r} could not be read as CSV: {e}") from None
-    if not rows or not any(h.strip() for h in rows[0]):
-        raise InputError(f"data {str(path)!r} is empty: it needs a header line and at least {MIN_ROWS} rows")
-    header = [h.strip() for h in rows[0]]
-    col = {h: i for i, h in enumerate(header)}
-    missing = [c for c in (TARGET, "Year", "BMI", "Country", "Status", *DROP_IF_LARGE, *LOGS) if c not in col]
-    if missing:
-        raise InputError(f"data must have the life-expectancy columns; line 1 (header) lacks {missing}")
-    numeric = [h for h in header if h not in ("Country", "Status")]
-    M = np.empty((len(rows) - 1, len(numeric)))
-    for i, r in enumerate(rows[1:]):
-        line = i + 2
-        if len(r) != len(header):
-            raise InputError(f"data line {line} has {len(r)} fields, the header has {len(header)}")
-        for j, h in enumerate(numeric):
-            v = r[col[h]].strip()
-            if not v:
-                M[i, j] = np.nan  # a missing value: imputed by the per-year median
-                continue
-            try:
-                x = float(v)
-            except ValueError:
-                x = None
-            if x is None or not np.isfinite(x):
-                raise InputError(f"data line {line}, column {h!r}: {v[:20]!r} is not a finite number")
-            M[i, j] = x
+    M = np.array(rows, float).reshape(len(rows), len(numeric))
     if len(M) < MIN_ROWS:
         raise InputError(f"data must have at least {MIN_ROWS} rows, got {len(M)}")
     for j, h in enumerate(numeric):

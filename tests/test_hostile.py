@@ -443,3 +443,32 @@ def test_ctrl_c_exits_130_and_leaves_nothing(tmp_path, monkeypatch):
     rc, out, err = run(["verify", "all", "--quick", "--out", str(tmp_path / "report")], tmp_path)
     assert rc == 130 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("cell", ["1e308", "1e-320", "1_000", "\uff11\uff12", "nan", "inf", "0x10", "1e13", "--1", "1,5"])
+def test_dro_cells_go_through_the_number_rules(tmp_path, life_expectancy_csv_or_synthetic, cell):
+    """A cell the toolkit would refuse as a number anywhere else is refused in the CSV too, naming line and column
+    (1e308 in the target once made f - f* = 0 silently)."""
+    import csv
+    import io
+
+    from insgd.numerics.data import load_life_expectancy
+
+    rows = list(csv.reader(io.StringIO(Path(life_expectancy_csv_or_synthetic).read_text())))
+    rows[3][3] = cell  # the target column of line 4
+    p = tmp_path / "bad.csv"
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    p.write_text(buf.getvalue())
+    with pytest.raises(InputError, match="line 4, column 'Life expectancy'"):
+        load_life_expectancy(p)
+
+
+def test_dro_file_size_refused_before_reading(tmp_path):
+    from insgd.numerics.data import MAX_BYTES, load_life_expectancy
+
+    p = tmp_path / "huge.csv"
+    with p.open("wb") as fh:
+        fh.truncate(MAX_BYTES + 1)  # sparse: the size is refused from stat, nothing is read
+    with pytest.raises(InputError, match="larger than"):
+        load_life_expectancy(p)
