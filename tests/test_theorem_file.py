@@ -145,3 +145,37 @@ def test_a_plausible_false_rate_is_refuted(tmp_path, dim, cond):
     path.write_text(FALSE_RATE)
     r = check_theorem(load(path), Quadratic(dim=dim, cond=cond))
     assert r["verdict"] == "fail", r["evidence"]
+
+
+@pytest.mark.parametrize(
+    "field,value,word",
+    [
+        ("step_size", "sqrt(-L)", "step_size = I"),  # complex at the certified constants
+        ("step_size", "1/(L-1)", "step_size = zoo"),  # L = 1 on quadratic(dim=1): a pole
+        ("step_size", "1e400/L", "within float64 range"),
+    ],
+)
+def test_a_step_size_that_is_not_a_positive_real_is_refused(tmp_path, field, value, word):
+    from tests.helpers import assert_one_line_error, cli
+
+    path = tmp_path / "t.toml"
+    path.write_text(FALSE_RATE.replace('step_size = "1/L"', f'{field} = "{value}"'))
+    r = cli("check", "--theorem-file", str(path), "--problem", "quadratic", "--json")
+    assert_one_line_error(r, word)
+
+
+def test_towers_and_deep_nesting_are_bounded(tmp_path):
+    """T = exp(exp(exp(1/eps))) seeds the search in float64 (it overflowed SymPy's integers after ~30 s); a TOML
+    nested 2000 levels deep is refused before the parser recurses."""
+    import time
+
+    from tests.helpers import assert_one_line_error, cli
+
+    path = tmp_path / "t.toml"
+    path.write_text(FALSE_RATE.replace('T = "log(Delta0/eps) / (-log(1 - 2*mu/L))"', 'T = "exp(exp(exp(1/eps)))"'))
+    t0 = time.monotonic()
+    r = cli("check", "--theorem-file", str(path), "--problem", "quadratic", "--param", "dim=2", "--param", "cond=3", "--json")
+    assert r.returncode in (0, 1) and "internal error" not in r.stderr and time.monotonic() - t0 < 15
+    path.write_text("a = " + "[" * 2000 + "]" * 2000 + "\n")
+    for args in (("check", "--theorem-file", str(path), "--problem", "quadratic"), ("theorems", "--file", str(path))):
+        assert_one_line_error(cli(*args), "levels deep")

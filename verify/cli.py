@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
+from insgd.core import json_safe
 from insgd.numerics.engine import MAX_SEED
 from insgd.theory.numbers import InputError, in_closed, nonnegative, parse_float, parse_number, positive
 from insgd.verify.outputs import IMAGE_SUFFIXES, atomic_dir, atomic_file, check_out_dir, check_out_file
@@ -53,7 +54,7 @@ def _count(lo, hi):
 def _print_json(obj, args=None) -> None:
     """One compact line (for pipes and `jq`); indented with --pretty."""
     pretty = bool(getattr(args, "pretty", False))
-    print(json.dumps(obj, indent=2 if pretty else None, allow_nan=False))
+    print(json.dumps(json_safe(obj), indent=2 if pretty else None, allow_nan=False))  # NaN and infinities: null
 
 
 def _json_options(parser):

@@ -133,7 +133,8 @@ def check_theorem(theorem, problem, eps=None, w0=None, noise=None, batch=1, seed
         if c.decide(subs) is False:
             raise InputError(f"theorem {theorem.key}: condition {c.text} fails with {consts}")
     d0 = float(problem.value(w0[None])[0] - problem.fstar)
-    hp = {"gamma": float(theorem.step_size.subs(subs)), **{k: float(v.subs(subs)) for k, v in theorem.hyperparameters.items()}}
+    hp = {"gamma": _positive_real(theorem, "step_size", theorem.step_size, subs, consts)}
+    hp |= {k: _positive_real(theorem, k, v, subs, consts, positive=False) for k, v in theorem.hyperparameters.items()}
     if opt.stochastic:
         hp["batch"] = batch
     out = {
@@ -174,6 +175,22 @@ def check_theorem(theorem, problem, eps=None, w0=None, noise=None, batch=1, seed
             "minimizer (same distance)"
         )
     return out | shown[0] | res
+
+
+def _positive_real(theorem, name, expr, subs, consts, positive=True) -> float:
+    """A step size or hyperparameter of the theorem at the certified constants: a finite real (positive for the step
+    size) that float64 can hold, else InputError naming the field and the constants (e.g. sqrt(-L), 1/(L - 5) at 5)."""
+    v = sp.sympify(expr).subs(subs)
+    try:
+        x = complex(sp.N(v, 30))
+    except (TypeError, ValueError, OverflowError):
+        x = complex("nan")
+    ok = x.imag == 0 and math.isfinite(x.real) and (x.real > 0 if positive else True)
+    if not ok:
+        want = "a positive real within float64 range" if positive else "a real within float64 range"
+        shown = ", ".join(f"{k} = {v:g}" for k, v in consts.items())
+        raise InputError(f"theorem {theorem.key}: {name} = {sp.sstr(v)[:80]} at {shown}: it must be {want}")
+    return x.real
 
 
 def _eigen_starts(problem, w0, R0):
@@ -228,12 +245,13 @@ def _deterministic_check(theorem, problem, vals, hp, w0, noise, eps, radius):
     if 0 not in theorem.cases:
         raise InputError(f"theorem {theorem.key} has no T(eps) (cases[0]) to check")
     B = _bound_fn(theorem, vals)
-    T_bound = _first_below(B, eps, theorem.cases[0][0].T.subs({**vals, S.eps: sp.Float(eps, 30)}))
+    T_bound = _first_below(B, eps, theorem.cases[0][0].T, {**vals, S.eps: eps})
     iters = int(min(T_bound + 1, MAX_ITERS)) if math.isfinite(T_bound) else MAX_ITERS
     deep = _deep_horizon(B, iters)
     on_grad = theorem.measure == "min_grad_norm"
-    b0 = float(B(0.0))
-    floor = DEEP_REL * b0 if math.isfinite(b0) and b0 > 0 else None  # below it float64 no longer resolves the measure
+    start = problem.value_and_grad(np.asarray(w0, float)[None])
+    m0 = float(np.linalg.norm(start[1][0])) if on_grad else float(start[0][0] - problem.fstar)
+    floor = DEEP_REL * m0 if math.isfinite(m0) and m0 > 0 else None  # below it float64 no longer resolves the measure
     tr = run(
         problem,
         theorem.algorithm,
@@ -410,12 +428,18 @@ def _vec_text(w):
     return "(" + ", ".join(f"{x:.6g}" for x in np.asarray(w).ravel()) + ")"
 
 
-def _first_below(B, eps, T_closed):
+def _first_below(B, eps, T_expr, vals):
     """The smallest integer t >= 0 with B(t) <= eps: from the closed form T(eps) (which may degenerate, e.g. a
     contraction factor 0), corrected by evaluating the bound itself."""
+    # the closed form in float64, its symbols as arguments (substituting floats into SymPy would evaluate a tower
+    # such as exp(exp(exp(1/eps))) in arbitrary precision, for minutes); it only seeds the search
+    syms = sorted(T_expr.free_symbols, key=lambda x: x.name)
     try:
-        t0 = max(0, math.ceil(float(T_closed))) if T_closed.is_finite else 0
-    except (TypeError, ValueError, OverflowError):
+        with np.errstate(all="ignore"):
+            args = [complex(sp.N(vals[x], 17)) if x in vals else float("nan") for x in syms]
+            guess = complex(sp.lambdify(syms, T_expr, "numpy")(*[a.real if a.imag == 0 else a for a in args]))
+        t0 = max(0, math.ceil(guess.real)) if guess.imag == 0 and math.isfinite(guess.real) and guess.real < 1e15 else 0
+    except (TypeError, ValueError, OverflowError, ZeroDivisionError, AttributeError, NameError):
         t0 = 0
     for _ in range(10_000):
         if float(B(float(t0))) > eps:

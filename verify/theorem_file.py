@@ -53,6 +53,36 @@ REQUIRED = ("key", "name", "source", "algorithm", "assumptions", "step_size", "b
 OPTIONAL = ("measure", "T", "requires", "hyperparameters", "reading", "promise", "statement")
 
 
+MAX_NESTING = 16  # a theorem file needs 2 levels; the TOML parser recurses per level
+
+
+def _max_nesting(text: str) -> int:
+    """An upper bound on the nesting of [ and { outside strings and comments (the parser is never asked to recurse
+    deeper than this allows)."""
+    depth = best = 0
+    quote = None
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if quote:
+            if c == "\\" and quote == '"':
+                i += 1
+            elif c == quote:
+                quote = None
+        elif c in "\"'":
+            quote = c
+        elif c == "#":
+            j = text.find("\n", i)
+            i = len(text) if j < 0 else j
+        elif c in "[{":
+            depth += 1
+            best = max(best, depth)
+        elif c in "]}":
+            depth = max(depth - 1, 0)
+        i += 1
+    return best
+
+
 def load(path) -> Theorem:
     """The Theorem record of a theorem file; InputError (one line, naming the field) for anything wrong."""
     p = Path(path)
@@ -60,6 +90,10 @@ def load(path) -> Theorem:
         raise InputError(f"theorem-file must be an existing file, got {str(path)!r}")
     if p.stat().st_size > MAX_BYTES:
         raise InputError(f"theorem-file must be at most {MAX_BYTES // 1024} KiB, got {p.stat().st_size} bytes")
+    text = p.read_text(encoding="utf-8", errors="replace")
+    depth = _max_nesting(text)
+    if depth > MAX_NESTING:
+        raise InputError(f"theorem-file {p.name} nests arrays or tables {depth} levels deep; at most {MAX_NESTING} are read")
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
