@@ -472,3 +472,17 @@ def test_dro_file_size_refused_before_reading(tmp_path):
         fh.truncate(MAX_BYTES + 1)  # sparse: the size is refused from stat, nothing is read
     with pytest.raises(InputError, match="larger than"):
         load_life_expectancy(p)
+
+
+@pytest.mark.parametrize("expr", ["(sqrt(3)**999)**999 + w**2", "w**2*(E**999)**999", "((sqrt(3)**99)**99)**99*w**2"])
+def test_power_towers_are_refused_from_their_size(expr):
+    """A short text whose powers SymPy would multiply out into an integer of 1e5-1e8 digits (in one call no time
+    limit interrupts) is refused by an estimate of its digits, before SymPy builds it."""
+    import time
+
+    from insgd.verify.safe_expr import parse_expr
+
+    t0 = time.monotonic()
+    with pytest.raises(InputError, match="digits"):
+        parse_expr(expr)
+    assert time.monotonic() - t0 < 2

@@ -168,4 +168,19 @@ def _power(text, node, base, ex, name):
             raise InputError(f"{name} divides by zero at column {node.col_offset + 1}")
         if base.is_Rational and abs(ex) * (len(str(abs(base.p))) + len(str(base.q))) > MAX_DIGITS:
             raise InputError(f"{name} has a number with more than {MAX_DIGITS} digits at column {node.col_offset + 1}")
+        if base.is_number and not base.is_zero and abs(ex) * _digits(base) > MAX_DIGITS:
+            # (sqrt(3)**999)**999 is 3**(5e8) once SymPy multiplies it out: refused from its size, before it is built
+            raise InputError(
+                f"{name} has a power of about {float(abs(ex)) * _digits(base):.3g} digits at column {node.col_offset + 1}; "
+                f"at most {MAX_DIGITS} are allowed"
+            )
     return sp.Pow(base, ex)
+
+
+def _digits(x) -> float:
+    """|log10 |x|| + 1 for a nonzero number x built by this parser (its own size is bounded by the same rule), in
+    15-digit arithmetic: the number of digits x**n gains per unit of n."""
+    try:
+        return abs(float(sp.N(sp.log(sp.Abs(x), 10), 15))) + 1.0
+    except (TypeError, ValueError, OverflowError):
+        return float("inf")
