@@ -63,3 +63,12 @@ def worst(verdicts) -> str:
     """The verdict of a check made of several assertions: fail if any fails, else inconclusive if any is, else pass."""
     vs = list(verdicts)
     return FAIL if FAIL in vs else INCONCLUSIVE if INCONCLUSIVE in vs else PASS
+
+
+GLOSSARY_START, GLOSSARY_END = "<!-- glossary:start -->", "<!-- glossary:end -->"
+
+
+def with_glossary(readme: str) -> str:
+    """README text with its glossary section regenerated from GLOSSARY (tests/test_readme.py checks it)."""
+    i, j = readme.index(GLOSSARY_START) + len(GLOSSARY_START), readme.index(GLOSSARY_END)
+    return readme[:i] + "\n" + glossary_markdown() + "\n" + readme[j:]
