@@ -60,9 +60,10 @@ def glossary_markdown(terms=None) -> str:
 
 
 def worst(verdicts) -> str:
-    """The verdict of a check made of several assertions: fail if any fails, else inconclusive if any is, else pass."""
+    """The verdict of a check made of several assertions: fail if any fails, else inconclusive if any is (or if there
+    is none: nothing checked is not a pass), else pass."""
     vs = list(verdicts)
-    return FAIL if FAIL in vs else INCONCLUSIVE if INCONCLUSIVE in vs else PASS
+    return FAIL if FAIL in vs else INCONCLUSIVE if (INCONCLUSIVE in vs or not vs) else PASS
 
 
 GLOSSARY_START, GLOSSARY_END = "<!-- glossary:start -->", "<!-- glossary:end -->"
