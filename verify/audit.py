@@ -1301,7 +1301,9 @@ def _exact_constants(pl_claims, smooth_claims):
     return pl, sm
 
 
-def audit_expr(text, box=None, pl_claims=(), smooth_claims=(), time_s=TIME_LIMIT, best_constants=True, progress=None) -> dict:
+def audit_expr(
+    text, box=None, pl_claims=(), smooth_claims=(), time_s=TIME_LIMIT, best_constants=True, progress=None, on_partial=None
+) -> dict:
     """Audit f given as text (the safe expression language) or a SymPy expression; claims are judged for exactly
     the numbers given (strings such as '0.1' or '2/3', ints, Fractions, SymPy rationals; a float is the exact
     decimal of its repr)."""
@@ -1320,10 +1322,27 @@ def audit_expr(text, box=None, pl_claims=(), smooth_claims=(), time_s=TIME_LIMIT
     claims = []
     todo = [Claim("pl", None, {"rho": r, "mu": m}, rtext) for r, m in pl]
     todo += [Claim("smooth", f, {"L0": L0, "L1": L1, "alpha": al}, rtext) for f, L0, L1, al in sm]
+    facts = {
+        "expr": str(e),
+        "fstar": _num(a.fstar) if a.fstar is not None else None,
+        "fstar_exact": None if a.fstar is None else str(a.fstar),
+        "fstar_certified": a.fstar_certified,
+        "fstar_attained": a.fstar_attained,
+        "fstar_how": a.fstar_how,
+        "argmin": [_num(p) for p in a.argmin],
+        "stationary_points": [_num(p) for p in a.stationary],
+        "stationary_points_exact": a.stationary_exact,
+        "polynomial": a.polynomial,
+        "notes": a.notes,
+    }
     for i, cl in enumerate(todo):
+        if on_partial:
+            on_partial({**facts, "claims": [c.to_json() for c in claims]})
         if progress:
             progress(i, len(todo), cl)
         claims.append(check_claim(a, cl, region, time_s))
+    if on_partial:
+        on_partial({**facts, "claims": [c.to_json() for c in claims]})
     out = {
         "expr": str(e),
         "fstar": _num(a.fstar) if a.fstar is not None else None,
@@ -1349,6 +1368,96 @@ def audit_expr(text, box=None, pl_claims=(), smooth_claims=(), time_s=TIME_LIMIT
                 out.setdefault("smallest_L0", []).append(smallest_L0(a, L1, al, region))
     out["time_s"] = round(time.monotonic() - t0, 3)
     return out
+
+
+# -- a wall-clock and memory bound that can really interrupt ------------------------------------------------------
+
+MEMORY_CAP = 4 * 2**30  # bytes of address space the audit's worker process may use
+
+
+def audit_expr_bounded(text, box=None, pl_claims=(), smooth_claims=(), time_s=TIME_LIMIT, progress=None) -> dict:
+    """audit_expr in a worker process that is killed at time_s wall-clock seconds (a SymPy or big-integer step no
+    signal can interrupt ends with it) and capped at MEMORY_CAP bytes. The input is validated here first, so bad
+    input stays one line. What was decided before the limit is kept (f* and the claims finished, sent as they
+    finish); every claim not decided is unknown, with the reason; the best-constant searches are dropped."""
+    import multiprocessing as mp
+
+    e, syms = parse(text) if isinstance(text, str) else (text, sorted(text.free_symbols, key=lambda s: s.name))
+    pl, sm = _exact_constants(pl_claims, smooth_claims)
+    if len(syms) > 1 or (syms and syms[0] != W):
+        return audit_expr(text, box, pl_claims, smooth_claims, time_s, progress=progress)  # numeric search, bounded
+    ctx = mp.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    worker = ctx.Process(target=_bounded_worker, args=(send, text, box, pl_claims, smooth_claims, time_s, progress), daemon=True)
+    t0 = time.monotonic()
+    worker.start()
+    send.close()
+    last, result, why = None, None, f"the time limit of {time_s:g} s was reached"
+    try:
+        while result is None:
+            left = t0 + time_s - time.monotonic()
+            if left <= 0:
+                break
+            if not recv.poll(min(left, 0.2)):
+                if not worker.is_alive():
+                    why = "the audit's worker process ended unexpectedly (memory cap?)"
+                    break
+                continue
+            try:
+                kind, payload = recv.recv()
+            except EOFError:
+                why = "the audit's worker process ended unexpectedly (memory cap?)"
+                break
+            if kind == "partial":
+                last = payload
+            elif kind == "done":
+                result = payload
+            elif kind == "input":
+                raise InputError(payload)
+            elif kind == "memory":
+                why = f"the memory cap of {MEMORY_CAP / 2**30:.3g} GiB was reached"
+                break
+            else:
+                raise RuntimeError(payload)
+    finally:
+        if worker.is_alive():
+            worker.kill()
+        worker.join(1)
+        recv.close()
+    if result is not None:
+        return result
+    rtext = _region_text((sp.S.NegativeInfinity, sp.oo) if box is None else tuple(parse_number("box", x) for x in box))
+    done = (last or {}).get("claims", [])
+    todo = [Claim("pl", None, {"rho": r, "mu": m}, rtext) for r, m in pl]
+    todo += [Claim("smooth", f, {"L0": L0, "L1": L1, "alpha": al}, rtext) for f, L0, L1, al in sm]
+    for cl in todo[len(done) :]:
+        cl.evidence = f"not decided: {why} (--time-limit bounds the whole audit)"
+        done.append(cl.to_json())
+    out = dict(last) if last else {"expr": str(e), "fstar": None, "fstar_certified": False, "fstar_how": f"not decided: {why}"}
+    out.update(claims=done, stopped=why, time_s=round(time.monotonic() - t0, 3))
+    return out
+
+
+def _bounded_worker(send, text, box, pl_claims, smooth_claims, time_s, progress):
+    import resource
+    import signal as sig
+
+    sig.signal(sig.SIGINT, sig.SIG_IGN)  # the parent handles Ctrl-C and kills this process
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+    try:
+        out = audit_expr(
+            text, box, pl_claims, smooth_claims, time_s, progress=progress, on_partial=lambda x: send.send(("partial", x))
+        )
+        send.send(("done", out))
+    except InputError as e:
+        send.send(("input", str(e)))
+    except MemoryError:
+        send.send(("memory", ""))
+    except Exception as e:  # a bug: reported by the parent as an internal error
+        send.send(("error", f"{type(e).__name__}: {e}"))
+    finally:
+        send.close()
 
 
 # -- registry problems ---------------------------------------------------------------------------------------------
@@ -1377,7 +1486,7 @@ def audit_problem(problem, box=None, pl_claims=(), smooth_claims=(), time_s=TIME
     problem evaluates on mpmath numbers."""
     e = problem_expr(problem)
     if e is not None:
-        out = audit_expr(e, box, pl_claims, smooth_claims, time_s)
+        out = audit_expr_bounded(e, box, pl_claims, smooth_claims, time_s)
         out["problem"] = problem.name
         return out
     pl, sm = _exact_constants(pl_claims, smooth_claims)

@@ -697,7 +697,7 @@ def cmd_reproduce(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    from insgd.verify.audit import audit_expr, audit_problem, plot_scatter, smoothness_scatter
+    from insgd.verify.audit import audit_expr_bounded, audit_problem, plot_scatter, smoothness_scatter
 
     if (args.expr is None) == (args.problem is None):
         raise InputError("give exactly one of --expr or --problem")
@@ -732,7 +732,7 @@ def cmd_audit(args) -> int:
                 plot_scatter(scatter, tmp, problem.name)
             out["scatter"] = {k: v for k, v in scatter.items() if k != "points"}
     else:
-        out = audit_expr(args.expr, box, pl, sm, time_s, progress=progress)
+        out = audit_expr_bounded(args.expr, box, pl, sm, time_s, progress=progress)
     _emit_audit(out, args)
     return 1 if any(c["verdict"] == "fails" for c in out["claims"]) else 0
 
@@ -750,6 +750,8 @@ def _emit_audit(out, args):
         return
     fs = out.get("fstar")
     print(f"f = {out.get('expr', out.get('problem'))}")
+    if out.get("stopped"):
+        print(f"stopped: {out['stopped']}; what was not decided by then is unknown")
     print(
         f"f* = {fs if fs is not None else 'unknown'}"
         + ("" if out.get("fstar_attained", True) is not False else " (an infimum, not attained)")
@@ -1077,7 +1079,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--time-limit",
         default="60",
         metavar="S",
-        help="seconds per claim (and for certifying f*); on expiry the verdict is unknown (default 60)",
+        help="wall-clock seconds for the whole audit (f*, every claim, the best-constant searches), enforced by running "
+        "it in a worker process that is stopped at the limit; what is not decided by then is unknown (default 60)",
     )
     au.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     _json_options(au)
