@@ -394,7 +394,8 @@ def conclusion(res) -> dict:
         if not any(setting in d for d in out["by_reading"].values()):
             continue
         sentences.append(
-            f"With {'the printed' if setting == 'printed' else 'equally tuned'} hyperparameters, I-NSGD ends lowest "
+            f"With {'the printed' if setting == 'printed' else 'equally tuned'} hyperparameters, I-NSGD has the lowest "
+            "median final gap "
             f"under {len(wins_low)} of {len(out['by_reading'])} readings ({', '.join(wins_low) or 'none'}) and reaches "
             f"f - f* <= {thr} first under {len(wins_fast)} ({', '.join(wins_fast) or 'none'})."
         )
@@ -405,10 +406,16 @@ def conclusion(res) -> dict:
     bp = {k: _median(v["final"]) for k, v in res["panels"]["batch_prime"].items()}
     best_beta, best_bp = min(beta, key=beta.get), min(bp, key=bp.get)
     sentences.append(
-        f"Over beta (printed setting), {best_beta} ends lowest (the paper uses beta = 2/3); over B', {best_bp} ends lowest."
+        f"Over beta (printed setting), {best_beta} has the lowest median final gap (the paper uses beta = 2/3); over B', "
+        f"{best_bp}."
     )
     out["best_beta"], out["best_batch_prime"] = best_beta, best_bp
-    out["sentence"] = " ".join(sentences)
+    n = len(res["seeds"])
+    caveat = (
+        f"Medians over {n} evaluation seed{'s' if n != 1 else ''}{' of a quick (smoke-test) run' if res['quick'] else ''}, "
+        "with no significance test: a difference smaller than the seed-to-seed spread (see the table) may be noise."
+    )
+    out["sentence"] = caveat + " " + " ".join(sentences)
     return out
 
 
