@@ -151,16 +151,25 @@ def given_setup(problem, beta, L0, L1, alpha, rho, mu, w0=None) -> Setup:
     )
 
 
+def _value(x):
+    """A certified constant as the exact value of the float the runs use (as the generic theorem checker binds
+    them): the simplest nearby rational could move L0 below its certified value (1 + 2^-52 read as 1)."""
+    return x if isinstance(x, sp.Basic) else sp.Rational(float(x))
+
+
 def _predict(s: Setup, eps, delta0=None):
+    # the exponents (alpha, rho) decide the regime by exact comparisons such as rho = 2 - beta: they are read as the
+    # simplest rationals within float precision (4/3, not its binary neighbour); the constants as exact float values
+    given = s.exact if s.source == "given" else {}  # constants the user typed are read exactly as typed (1/10)
     return predict_ngd(
-        exact(s.L0),
-        exact(s.L1),
-        exact(s.alpha),
+        given.get("L0") or _value(s.L0),
+        given.get("L1") or _value(s.L1),
+        given.get("alpha") or exact(s.alpha),
         s.beta,
-        exact(s.rho),
-        exact(s.mu),
+        given.get("rho") or exact(s.rho),
+        given.get("mu") or _value(s.mu),
         exact(eps),
-        None if delta0 is None else exact(delta0),
+        None if delta0 is None else _value(delta0),
     )
 
 
