@@ -119,7 +119,8 @@ def _run_all(out, quick, progress, data, workers) -> dict:
     for which, kw in (("phase-retrieval", {}), ("dro", {"data": data})):
         if which == "dro" and data is None:
             continue
-        r = reproduce(which, seeds=3, quick=quick, out=out / "reproduce" / which, force=True, progress=progress, **kw)
+        n = {"seeds": 3, "tuning_seeds": 2} if quick else {}  # full: the defaults (20 evaluation, 5 tuning seeds)
+        r = reproduce(which, quick=quick, out=out / "reproduce" / which, force=True, progress=progress, **n, **kw)
         repro[which] = {
             "conclusion": r["conclusion"],
             "figure": f"reproduce/{which}/{which}.png",
