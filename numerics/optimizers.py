@@ -20,6 +20,7 @@ w_{t+1} = w_t - scale_t * g_t, with
 | insgd         | minibatch B                          | gamma / max(floor, (k (2||g_B'|| + delta))^beta)       (eq. 13) |
 | nsgd_momentum | m_t = mom m_{t-1} + (1-mom) g_B      | gamma / ||m_t||^beta                                           |
 | spider        | v_t (SPIDER, period q, batch0)       | gamma / ||v_t||^beta                                           |
+| spider_sfo    | v_t (full gradient every q steps)    | min(gamma / ||v_t||, gamma / eps)             (SPIDER-SFO)     |
 
 Choices where the paper is silent (cited):
 * clipped SGD (Zhang et al. 2020, "Why gradient clipping accelerates training", clipped GD
@@ -33,6 +34,12 @@ Choices where the paper is silent (cited):
 * SPIDER (Fang et al. 2018) in the normalized form of Chen et al. (2023): every q steps v = grad of a batch of
   batch0 samples; otherwise v_t = v_{t-1} + g_S(w_t) - g_S(w_{t-1}) on one batch S of B samples (B samples
   drawn, 2B component gradients evaluated); the step normalizes v_t by ||v_t||^beta.
+* SPIDER-SFO (Fang, Li, Lin and Zhang 2018, "SPIDER: near-optimal non-convex optimization via stochastic path
+  integrated differential estimator", Algorithm 1, finite-sum form): every q steps v_t = grad F(w_t), the full
+  gradient (n samples: `oracle.exact`); otherwise v_t = v_{t-1} + g_S(w_t) - g_S(w_{t-1}) on one batch S of B
+  samples; w_{t+1} = w_t - eta_t v_t with eta_t = min(eps / (L n0 ||v_t||), 1 / (2 L n0)): here
+  gamma = eps / (L n0) (the step length while ||v_t|| >= 2 eps) and eps the accuracy at which the step turns
+  linear, so eta_t = min(gamma / ||v_t||, gamma / (2 eps)).
 """
 
 from dataclasses import dataclass
@@ -112,6 +119,16 @@ def spider_update(W, state, t, oracle, keys, hp):
         xi = oracle.draw(keys, "B", hp["batch"])
         v, cost = state["v"] + oracle.grad(W, xi) - oracle.grad(state["w_prev"], xi), hp["batch"]
     return _scaled(hp["gamma"] * pow_inv(row_norm(v), hp["beta"]), v), {"v": v, "w_prev": W}, cost
+
+
+def spider_sfo_update(W, state, t, oracle, keys, hp):
+    if t % hp["q"] == 0:
+        v, cost = oracle.exact(W)
+    else:
+        xi = oracle.draw(keys, "B", hp["batch"])
+        v, cost = state["v"] + oracle.grad(W, xi) - oracle.grad(state["w_prev"], xi), hp["batch"]
+    eta = np.minimum(hp["gamma"] * pow_inv(row_norm(v), 1.0), hp["gamma"] / (2 * hp["eps"]))
+    return _scaled(eta, v), {"v": v, "w_prev": W}, cost
 
 
 def _no_state(W0, hp):
@@ -214,6 +231,13 @@ OPTIMIZERS = {
         ),
         Optimizer(
             "spider", spider_init, spider_update, {**_G, "beta": 1.0, "batch": 1, "batch0": 64, "q": 10}, "normalized SPIDER"
+        ),
+        Optimizer(
+            "spider_sfo",
+            spider_init,
+            spider_sfo_update,
+            {**_G, "batch": 1, "q": 10, "eps": 1.0},
+            "SPIDER-SFO (Fang et al. 2018): full gradient every q steps, step min(gamma/||v||, gamma/(2 eps))",
         ),
     )
 }

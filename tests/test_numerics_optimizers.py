@@ -111,3 +111,20 @@ def test_insgd_batches_are_independent_draws():
     freq = np.bincount(which, minlength=3) / R
     # binomial standard deviations at R = 400: 0.025 (p = 1/2), 0.022 (p = 1/4); the bands are 6 of them
     assert abs(freq[0] - 0.5) < 0.15 and abs(freq[1] - 0.25) < 0.13 and abs(freq[2] - 0.25) < 0.13
+
+
+def test_spider_sfo_full_gradient_steps_by_hand():
+    """SPIDER-SFO with q = 1 takes the full gradient every step (n samples each) and moves by
+    min(gamma/||g||, gamma/(2 eps)) g: checked by hand for two steps, in both regimes of the min."""
+    from insgd.numerics.engine import run
+    from insgd.numerics.finite_sums import PhaseRetrieval
+
+    pr = PhaseRetrieval(dim=5, m=30)
+    w = np.ones(5) * 0.7
+    for gamma, eps in ((0.05, 1e-3), (0.05, 1e3)):
+        tr = run(pr, "spider_sfo", w, 2, [0], {"gamma": gamma, "q": 1, "eps": eps, "batch": 3}, n_checkpoints=3)
+        x = w.copy()
+        for _ in range(2):
+            g = pr.grad(x[None])[0]
+            x = x - min(gamma / np.linalg.norm(g), gamma / (2 * eps)) * g
+        assert np.allclose(tr.w_final[0], x, rtol=1e-12) and tr.final_samples[0] == 2 * 30
