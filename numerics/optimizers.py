@@ -20,7 +20,7 @@ w_{t+1} = w_t - scale_t * g_t, with
 | insgd         | minibatch B                          | gamma / max(floor, (k (2||g_B'|| + delta))^beta)       (eq. 13) |
 | nsgd_momentum | m_t = mom m_{t-1} + (1-mom) g_B      | gamma / ||m_t||^beta                                           |
 | spider        | v_t (SPIDER, period q, batch0)       | gamma / ||v_t||^beta                                           |
-| spider_sfo    | v_t (full gradient every q steps)    | min(gamma / ||v_t||, gamma / eps)             (SPIDER-SFO)     |
+| spider_sfo    | v_t (full gradient every q steps)    | min(gamma / ||v_t||, lr)                      (SPIDER-SFO)     |
 
 Choices where the paper is silent (cited):
 * clipped SGD (Zhang et al. 2020, "Why gradient clipping accelerates training", clipped GD
@@ -38,8 +38,8 @@ Choices where the paper is silent (cited):
   integrated differential estimator", Algorithm 1, finite-sum form): every q steps v_t = grad F(w_t), the full
   gradient (n samples: `oracle.exact`); otherwise v_t = v_{t-1} + g_S(w_t) - g_S(w_{t-1}) on one batch S of B
   samples; w_{t+1} = w_t - eta_t v_t with eta_t = min(eps / (L n0 ||v_t||), 1 / (2 L n0)): here
-  gamma = eps / (L n0) (the step length while ||v_t|| >= 2 eps) and eps the accuracy at which the step turns
-  linear, so eta_t = min(gamma / ||v_t||, gamma / (2 eps)).
+  gamma = eps / (L n0) (the step length while the gradient is large) and lr = 1 / (2 L n0) (the linear step near a
+  stationary point), so eta_t = min(gamma / ||v_t||, lr).
 """
 
 from dataclasses import dataclass
@@ -127,7 +127,7 @@ def spider_sfo_update(W, state, t, oracle, keys, hp):
     else:
         xi = oracle.draw(keys, "B", hp["batch"])
         v, cost = state["v"] + oracle.grad(W, xi) - oracle.grad(state["w_prev"], xi), hp["batch"]
-    eta = np.minimum(hp["gamma"] * pow_inv(row_norm(v), 1.0), hp["gamma"] / (2 * hp["eps"]))
+    eta = np.minimum(hp["gamma"] * pow_inv(row_norm(v), 1.0), hp["lr"])
     return _scaled(eta, v), {"v": v, "w_prev": W}, cost
 
 
@@ -236,8 +236,8 @@ OPTIMIZERS = {
             "spider_sfo",
             spider_init,
             spider_sfo_update,
-            {**_G, "batch": 1, "q": 10, "eps": 1.0},
-            "SPIDER-SFO (Fang et al. 2018): full gradient every q steps, step min(gamma/||v||, gamma/(2 eps))",
+            {**_G, "batch": 1, "q": 10, "lr": None},
+            "SPIDER-SFO (Fang et al. 2018): full gradient every q steps, step min(gamma/||v||, lr)",
         ),
     )
 }

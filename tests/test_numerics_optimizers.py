@@ -115,16 +115,16 @@ def test_insgd_batches_are_independent_draws():
 
 def test_spider_sfo_full_gradient_steps_by_hand():
     """SPIDER-SFO with q = 1 takes the full gradient every step (n samples each) and moves by
-    min(gamma/||g||, gamma/(2 eps)) g: checked by hand for two steps, in both regimes of the min."""
+    min(gamma/||g||, lr) g: checked by hand for two steps, in both regimes of the min."""
     from insgd.numerics.engine import run
     from insgd.numerics.finite_sums import PhaseRetrieval
 
     pr = PhaseRetrieval(dim=5, m=30)
     w = np.ones(5) * 0.7
-    for gamma, eps in ((0.05, 1e-3), (0.05, 1e3)):
-        tr = run(pr, "spider_sfo", w, 2, [0], {"gamma": gamma, "q": 1, "eps": eps, "batch": 3}, n_checkpoints=3)
+    for gamma, lr in ((0.05, 10.0), (0.05, 1e-5)):
+        tr = run(pr, "spider_sfo", w, 2, [0], {"gamma": gamma, "q": 1, "lr": lr, "batch": 3}, n_checkpoints=3)
         x = w.copy()
         for _ in range(2):
             g = pr.grad(x[None])[0]
-            x = x - min(gamma / np.linalg.norm(g), gamma / (2 * eps)) * g
+            x = x - min(gamma / np.linalg.norm(g), lr) * g
         assert np.allclose(tr.w_final[0], x, rtol=1e-12) and tr.final_samples[0] == 2 * 30

@@ -118,13 +118,10 @@ def budget(cfg):
     return cfg["iters"] * (cfg["batch"] + cfg["batch_prime"])
 
 
-def estimate_L1(prob, cfg, seed=0, n=32, power_steps=12, h=1e-4):
-    """An ESTIMATE (not a certificate) of L1 in ||Hess F|| <= L1 (1 + ||grad F||^alpha), alpha as the paper states:
-    ||Hess F(w)|| by power iteration on finite-difference Hessian-vector products (grad F(w + h u) - grad F(w)) / h
-    (12 steps from a random direction), divided by 1 + ||grad F(w)||^alpha, the largest over n initial points and n
-    points near the estimated minimizer. (One random direction, as before, under-estimates ||Hess F||.)"""
+def hessian_norms(prob, W, seed=0, power_steps=12, h=1e-4):
+    """||Hess F(w)|| at each row of W, ESTIMATED by power iteration on finite-difference Hessian-vector products
+    (grad F(w + h u) - grad F(w)) / h, 12 steps from a random direction (one random direction under-estimates it)."""
     rng = np.random.default_rng(seed)
-    W = np.concatenate([cfg["w0"](rng, n), prob.argmin + rng.normal(0, 0.3, (n, prob.dim))])
     G = prob.grad(W)
     U = rng.normal(size=W.shape)
     U /= np.linalg.norm(U, axis=1, keepdims=True)
@@ -133,7 +130,24 @@ def estimate_L1(prob, cfg, seed=0, n=32, power_steps=12, h=1e-4):
         HU = (prob.grad(W + h * U) - G) / h
         L = np.linalg.norm(HU, axis=1)
         U = HU / np.maximum(L, 1e-300)[:, None]
-    return float(np.max(L / (1 + np.linalg.norm(G, axis=1) ** cfg["alpha"])))
+    return L, np.linalg.norm(G, axis=1)
+
+
+def estimate_L1(prob, cfg, seed=0, n=32):
+    """An ESTIMATE (not a certificate) of L1 in ||Hess F|| <= L1 (1 + ||grad F||^alpha), alpha as the paper states:
+    the largest ||Hess F(w)|| / (1 + ||grad F(w)||^alpha) (hessian_norms) over n initial points and n points near
+    the estimated minimizer."""
+    rng = np.random.default_rng(seed)
+    W = np.concatenate([cfg["w0"](rng, n), prob.argmin + rng.normal(0, 0.3, (n, prob.dim))])
+    H, G = hessian_norms(prob, W, seed)
+    return float(np.max(H / (1 + G ** cfg["alpha"])))
+
+
+def estimate_local_L(prob, seed=0, n=32):
+    """An ESTIMATE of the smoothness constant near the minimizer (SPIDER-SFO's L): the largest ||Hess F|| over n
+    points within 0.3 of the estimated minimizer in each coordinate (hessian_norms)."""
+    rng = np.random.default_rng(seed)
+    return float(np.max(hessian_norms(prob, prob.argmin + rng.normal(0, 0.3, (n, prob.dim)), seed)[0]))
 
 
 def rule(opt, hp):
@@ -183,17 +197,18 @@ def methods(cfg, reading, L1_est):
     ]
 
 
-def baselines(cfg, n_samples):
+def baselines(cfg, n_samples, local_L):
     """The methods that do not use c (one row each, independent of the reading). SPIDER-SFO in its finite-sum form
-    (Fang et al. 2018, Algorithm 1 with n0 = 1): the full gradient every q = ceil(sqrt(n)) steps and recursive
-    corrections on batches of ceil(sqrt(n)) samples; its printed step is the paper's SPIDER step, eps = 1e-3."""
+    (Fang et al. 2018, Algorithm 1 with n0 = 1): the full gradient every q = ceil(sqrt(n)) steps, recursive
+    corrections on batches of ceil(sqrt(n)) samples, step min(gamma/||v||, 1/(2 L)) with L the local smoothness
+    estimated near the minimizer (estimate_local_L); gamma (tuned) starts at the paper's SPIDER step."""
     B, g = cfg["batch"], cfg["gammas"]
     root = int(np.ceil(np.sqrt(n_samples)))
     return [
         ("SGD", "sgd", {"gamma": g["sgd"], "batch": B}, "gamma"),
         ("normalized SGD", "nsgd", {"gamma": g["nsgd"], "beta": 1.0, "batch": B}, "gamma"),
         ("NSGD + momentum", "nsgd_momentum", {"gamma": g["momentum"], "batch": B, "momentum": 0.9}, "gamma"),
-        ("SPIDER-SFO", "spider_sfo", {"gamma": g["spider"], "batch": root, "q": root, "eps": 1e-3}, "gamma"),
+        ("SPIDER-SFO", "spider_sfo", {"gamma": g["spider"], "batch": root, "q": root, "lr": 1 / (2 * local_L)}, "gamma"),
     ]
 
 
@@ -398,7 +413,8 @@ def _reproduce(which, probs, cfg, seeds, quick, out, progress, readings, tune, t
     )
     floor = 1e-12 * max(max(abs(p.fstar) for p in probs), 1.0)  # f* is estimated: gaps below this are not resolved
     L1_est = estimate_L1(probs[0], cfg)
-    jobs = [(label, "all readings", opt, hp, key) for label, opt, hp, key in baselines(cfg, probs[0].n_samples)]
+    local_L = estimate_local_L(probs[0])
+    jobs = [(label, "all readings", opt, hp, key) for label, opt, hp, key in baselines(cfg, probs[0].n_samples, local_L)]
     jobs += [(label, r, opt, hp, key) for r in readings for label, opt, hp, key in methods(cfg, r, L1_est)]
     table, memo = {}, {}
     desc = f"[{which}] methods x readings" + (f" (step grids x {tuning_seeds} tuning seeds each)" if tune else "")
@@ -427,6 +443,7 @@ def _reproduce(which, probs, cfg, seeds, quick, out, progress, readings, tune, t
         "gap0": gap0,
         "L1_estimate": L1_est,
         "L1_how": "ESTIMATED: power iteration on finite-difference Hessian-vector products (estimate_L1)",
+        "local_L_estimate": local_L,
         "criterion": criterion,
         "config": {k: v for k, v in cfg.items() if k != "w0"},
         "readings": list(readings),
