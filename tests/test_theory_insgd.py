@@ -5,7 +5,7 @@ from fractions import Fraction
 
 import mpmath
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from insgd.core import InputError
@@ -82,3 +82,42 @@ def test_preconditions_reported():
         predict_insgd(1, 1, 1, 1, 0, 1, "0.1")
     with pytest.raises(InputError, match="tau1"):
         predict_insgd(1, 1, -1, 1, "1/2", 1, "0.1")
+
+
+def test_theorem2_derived_T_by_hand():
+    """L0 = L1 = 1, tau = (2, 1), beta = 2/3, Delta0 = 1, eps = 1e-2: Lambda = 1 + 2 (5/4)^2 / 2 = 2.5625; the derived
+    terms are 64 Lambda/eps^4 = 1.64e10, 160/eps^(4/3) = 7.4e4 and 64 (3/2)^(2/3)/eps^2 = 8.4e5, so
+    T = 2.5625 * 1.64e10 = 4.2025e10; the printed (16) has 256 for 64 there: exactly 4 times more."""
+    from insgd.theory.insgd import predict_insgd
+
+    p = predict_insgd(1, 1, 2, 1, "2/3", 1, "1e-2", alpha_v="2/3")
+    assert p.T_derived == 42_025_000_000 and p.T == 4 * 42_025_000_000
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    L0=st.floats(0.01, 100),
+    L1=st.floats(0.01, 100),
+    tau1=st.floats(0.1, 10),
+    tau2=st.floats(0.01, 10),
+    beta=st.floats(0.05, 1),
+    d0=st.floats(0.01, 1e3),
+    eps=st.floats(1e-3, 10),
+)
+def test_theorem2_derived_T_satisfies_the_outlines_final_inequality(L0, L1, tau1, tau2, beta, d0, eps):
+    """At T = T_derived, with Theorem 2's own gamma, the outline's Markov bound 4 (Delta0 + T C gamma^2) / (T m(eps))
+    is at most 1/2 (m(eps) = min{gamma eps^2, eps^(2-beta)/(20 L1)}, C = (L0 + L1)(1 + tau2^2/tau1^2)^2/2),
+    evaluated here directly in floats; and the printed T is 2 to 8 times larger."""
+    import math
+
+    from insgd.theory.insgd import predict_insgd
+
+    p = predict_insgd(*(repr(x) for x in (L0, L1, tau1, tau2, beta, d0, eps)))
+    T = float(p.T_derived)
+    if not math.isfinite(T) or T > 1e300:
+        return
+    gamma = min(1 / (4 * L0), 1 / (4 * L1), 1 / math.sqrt(T), 1 / (8 * L1 * (3 * tau2 / tau1) ** beta))
+    C = (L0 + L1) * (1 + tau2**2 / tau1**2) ** 2 / 2
+    m = min(gamma * eps**2, eps ** (2 - beta) / (20 * L1))
+    assert 4 * (d0 + T * C * gamma**2) / (T * m) <= 0.5 * (1 + 1e-9)
+    assert 2 * (1 - 1e-9) <= float(p.T) / T <= 8 * (1 + 1e-9) or T == 1

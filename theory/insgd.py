@@ -18,6 +18,33 @@ Preconditions the proof sketch uses but the statement does not list:
   Used at all T steps, it needs a union bound: with Pinelis' inequality (deviations bounded by tau1 G + tau2
   surely) B' >= 8 tau1^2 log(2T/delta_fail) makes every step's event hold with probability >= 1 - delta_fail, and
   the promise then holds with probability >= 1/2 - delta_fail (THEOREM2_DERIVED).
+
+T(eps) re-derived from the proof outline (THEOREM2_DERIVED's T; the printed (16) is a valid but larger sufficient T)
+------------------------------------------------------------------------------------------------------------
+The outline's per-step inequality, on the event of Lemma 2 at step t, with G_t = ||grad F(w_t)|| and
+C = (L0 + L1)(1 + tau2^2/tau1^2)^2 / 2:
+
+    (gamma / (4 h_t^beta)) G_t^2 <= E[F(w_t) - F(w_{t+1}) | w_t] + C gamma^2,
+    gamma G_t^2 / h_t^beta >= m(G_t) := min{gamma G_t^2, G_t^(2-beta) / (20 L1)}   (the outline's lower bound).
+
+Summing over t < T and taking expectations (F(w_T) >= F*): sum_t E[m(G_t)] <= 4 (Delta_0 + T C gamma^2). m is
+increasing in G, so on the event {min_{t<T} G_t > eps} the sum is >= T m(eps), and Markov's inequality gives
+
+    P(min_{t<T} G_t > eps) <= 4 (Delta_0 + T C gamma^2) / (T m(eps)).
+
+This is <= 1/2 when T m(eps) >= 8 (Delta_0 + T C gamma^2). With gamma <= 1/sqrt(T), T C gamma^2 <= C, so
+Delta_0 + T C gamma^2 <= Lambda (the paper's Lambda = Delta_0 + C), and it suffices that T gamma eps^2 >= 8 Lambda
+and T eps^(2-beta) / (20 L1) >= 8 Lambda. With gamma = min{a, 1/sqrt(T)}, a = min{1/(4 L0), 1/(4 L1),
+1/(8 L1 (3 tau2/tau1)^beta)}, the first holds when sqrt(T) eps^2 >= 8 Lambda and T a eps^2 >= 8 Lambda. Hence
+
+    T >= Lambda max{64 Lambda / eps^4, 160 L1 / eps^(2-beta), max{32 L0, 32 L1, 64 L1 (3 tau2/tau1)^beta} / eps^2}
+
+(T_DERIVED). Against (16): the first two terms are exactly 4 times smaller (256 -> 64, 640 -> 160); the third
+replaces the sum 64 (L0 + L1) + 128 L1 (3 tau2/tau1)^beta by the maximum of 32 L0, 32 L1, 64 L1 (3 tau2/tau1)^beta
+(2 to 8 times smaller). So printed / derived lies in [2, 8] and equals 4 whenever the eps^-4 term dominates (small
+eps). Readings chosen here: the expectation in the outline is conditional on w_t and telescoped with the tower
+property; "with probability at least 1/2" is read as Markov's inequality on the sum of m(G_t), the only step the
+outline leaves implicit; the order O(eps^-4) is unchanged.
 """
 
 import functools
@@ -47,6 +74,12 @@ TERMS = (
 TERM_DEGREES = tuple(sp.simplify(-eps * sp.diff(sp.log(term), eps)) for term in TERMS)
 assert not any(k.has(eps) for k in TERM_DEGREES)
 T_BOUND = LAMBDA * sp.Max(*TERMS)  # (16): T must be >= this
+TERMS_DERIVED = (
+    64 * LAMBDA / eps**4,
+    160 * L1 / eps ** (2 - beta),
+    sp.Max(32 * L0, 32 * L1, 64 * L1 * (3 * tau2 / tau1) ** beta) / eps**2,
+)
+T_DERIVED = LAMBDA * sp.Max(*TERMS_DERIVED)  # the proof outline's own sufficient T (module docstring)
 GAMMA = sp.Min(1 / (4 * L0), 1 / (4 * L1), 1 / sp.sqrt(Tsym), 1 / (8 * L1 * (3 * tau2 / tau1) ** beta))
 B_EXPR = 2 * tau1**2
 B_PRIME_EXPR = 16 * tau1**2
@@ -126,14 +159,16 @@ THEOREM2_DERIVED = Theorem(
         Condition("beta > 0", sp.Gt(beta, 0), "h_t uses (4 L1 gamma)^(1/beta)"),
         Condition("Lemma 2's event at every step t <= T", where="proof step (ii), through h_t"),
     ),
-    cases={0: (Case(sp.true, T_BOUND, ">="),)},
+    cases={0: (Case(sp.true, T_DERIVED, ">="),)},
     promise="min_{t <= T} ||grad F(w_t)|| <= eps",
     probability=sp.Rational(1, 2) - fail,
     parameters={"B": B_EXPR, "B'": sp.Max(B_PRIME_EXPR, B_PRIME_UNION), "delta": DELTA, "Lambda": LAMBDA},
     statement="As printed, but the proof uses Lemma 2 at every step: with B' = 16 tau1^2 each step's event fails "
     "with probability up to 1/4 (Chebyshev), and nothing bounds the chance that one of T steps fails. "
     "With B' >= 8 tau1^2 log(2T/delta_fail) (Pinelis and a union bound) the promise holds with probability "
-    ">= 1/2 - delta_fail.",
+    ">= 1/2 - delta_fail. The outline's own inequalities (telescoped, Markov) already give it for "
+    "T >= Lambda max{64 Lambda/eps^4, 160 L1/eps^(2-beta), max{32 L0, 32 L1, 64 L1 (3 tau2/tau1)^beta}/eps^2}, "
+    "2 to 8 times below (16).",
     notes=("delta_fail is a free parameter (default 1/4 in predictions)",),
 )
 
@@ -175,6 +210,7 @@ class Theorem2Prediction:
     samples: object
     B_prime_derived: int = 0
     probability_derived: object = None
+    T_derived: object = None  # the proof outline's own T (T_DERIVED)
     warnings: list = field(default_factory=list)
 
     def to_json(self) -> dict:
@@ -193,6 +229,8 @@ class Theorem2Prediction:
             "samples": json_number(self.samples),
             "preconditions": list(PRECONDITIONS),
             "differences_derived": differences(THEOREM2_PRINTED, THEOREM2_DERIVED),
+            "T_derived": json_number(self.T_derived),
+            "T_printed_over_derived": json_number(sp.Float(self.T) / sp.Float(self.T_derived)) if self.T_derived else None,
             "B_prime_derived": self.B_prime_derived,
             "probability_printed": json_number(THEOREM2_PRINTED.probability),
             "probability_derived": json_number(self.probability_derived),
@@ -241,6 +279,8 @@ def predict_insgd(L0_v, L1_v, tau1_v, tau2_v, beta_v, delta0_v, eps_v, alpha_v=N
         Bp_derived = max(
             Bp, int(mpmath.ceil(_mp(B_PRIME_UNION.subs({tau1: vals[tau1], fail: FAIL_DEFAULT, Tsym: T_float}), dps)))
         )
+        Td = max(1, mpmath.ceil(max(_mp(lam * t, dps) for t in (x.subs(fv) for x in TERMS_DERIVED))))
+        Td = int(Td) if Td < mpmath.mpf(2) ** 63 else Td
     warnings = []
     if a is None:
         warnings.append("alpha not given: the proof's precondition alpha <= beta is not checked")
@@ -273,6 +313,7 @@ def predict_insgd(L0_v, L1_v, tau1_v, tau2_v, beta_v, delta0_v, eps_v, alpha_v=N
         samples=samples,
         B_prime_derived=Bp_derived,
         probability_derived=THEOREM2_DERIVED.probability.subs(fail, FAIL_DEFAULT),
+        T_derived=Td,
         warnings=warnings,
     )
 

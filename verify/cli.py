@@ -143,7 +143,11 @@ def cmd_predict_insgd(args) -> int:
         return 0
     print("Theorem 2 (I-NSGD)")
     rows = [
-        ("T", j["T"]),
+        ("T (printed, eq. 16)", j["T"]),
+        (
+            "T (derived from the proof outline)",
+            f"{j['T_derived']} (printed / derived = {float(j['T_printed_over_derived']):.3g})",
+        ),
         ("gamma", j["gamma"]),
         ("B", j["B"]),
         ("B'", j["B_prime"]),
