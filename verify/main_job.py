@@ -351,8 +351,9 @@ def _audit_report(entries) -> str:
 
     c = counts(entries)
     return (
-        f"{len(entries)} statements: {c['holds']} hold, {c['fails']} fail, {c['incomplete']} incomplete, "
-        f"{c['unknown']} unknown, {c['by proof']} by proof only.\n\n" + audit_markdown(entries)
+        f"{len(entries)} statements: " + ", ".join(f"{n} {w}" for w, n in c.items() if n) + " (holds: certified; "
+        "not refuted: tested on the instances named, no counterexample; by proof: settled by a derivation).\n\n"
+        + audit_markdown(entries)
     )
 
 
