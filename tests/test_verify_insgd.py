@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from insgd.numerics.problems import Quadratic
+from insgd.numerics.problems import Power, Quadratic
 from insgd.verify.cli import main
 from insgd.verify.insgd_checks import clopper_pearson, independence_check, lemma2_check, theorem2_check
 from tests.helpers import assert_one_line_error, cli
@@ -226,3 +226,12 @@ def test_exit_codes_follow_the_verdicts():
     assert_one_line_error(cli("check", "--problem", "power", "--beta", "1/2", "--L0", "1"), "missing --L1")
     lem = cli("lemma2", "--tau1", "1", "--tau2", "0.5", "--dim", "1", "--grad-norm", "3", "--trials", "2000", "--json")
     assert lem.returncode == 0 and lem.json()["paper_refuted"] and lem.json()["verdict"] == "pass"
+
+
+def test_a_violated_precondition_is_not_a_pass():
+    """The derived Theorem 2 needs alpha <= beta: on |w|^4 (alpha = 2/3) with beta = 1/2 the runs may all hit, but
+    the verdict is inconclusive, naming the precondition (a pass would claim what the theorem does not promise)."""
+    r = theorem2_check(Power(p=4.0), 0.5, 0.1, 0.5, 2.0, seeds=8, w0=[4.0])
+    assert r.verdict == "inconclusive" and "alpha <= beta" in r.statement()
+    ok = theorem2_check(Power(p=4.0), 0.5, 0.1, 1.0, 2.0, seeds=8, w0=[4.0])
+    assert ok.precondition is None and ok.statement().startswith(("not refuted", "inconclusive", "refuted"))

@@ -634,6 +634,7 @@ def cmd_check_insgd(args) -> int:
                 ("B' printed / derived", f"{j['B_prime']} / {j['B_prime_derived']}"),
                 ("looseness T / median T_hit", j["looseness"]),
                 ("verdict", j["verdict"] + (" (exit 0)" if j["verdict"] == "inconclusive" else "")),
+                ("what was checked", j["statement"]),
             ]
         )
     )

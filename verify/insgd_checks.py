@@ -52,6 +52,7 @@ class Theorem2Result:
     warnings: list = field(default_factory=list)
     h_active_fraction: float = 0.0  # fraction of I-NSGD steps (all seeds) with h_t > 1: the normalization acted
     B_prime_derived: int = 0
+    precondition: str | None = None  # a precondition of the derived theorem that fails here (then: inconclusive)
 
     @property
     def T_hit_median(self):
@@ -63,10 +64,27 @@ class Theorem2Result:
         """The claim is P(hit within T) >= 1/2: confirmed when the 95% interval lies above 1/2; refuted when it lies
         below and every run had its full T; inconclusive otherwise (the interval straddles 1/2, or the iteration
         budget ended runs before T, so a run counted as a miss might still have hit within T)."""
+        if self.precondition:
+            return "inconclusive"  # the derived theorem promises nothing here
         lo, hi = self.fraction_ci
         if lo >= 0.5:
             return "pass"
         return "fail" if hi < 0.5 and not self.not_finished else "inconclusive"
+
+    def statement(self) -> str:
+        """The verdict as a sentence naming what was checked (verify.verdicts)."""
+        lo, hi = self.fraction_ci
+        what = (
+            f"{self.hits_within_T}/{self.seeds} seeds of I-NSGD on {self.problem} with the synthetic oracle (tau1 = "
+            f"{self.tau1:g}, tau2 = {self.tau2:g}), beta = {self.beta:g}, reached ||grad F|| <= {self.eps:g} within "
+            f"T = {self.T} (95% Clopper-Pearson [{lo:.3g}, {hi:.3g}] against the claimed probability 1/2)"
+        )
+        if self.precondition:
+            return f"inconclusive: {self.precondition}; the derived Theorem 2 promises nothing here ({what})"
+        return {
+            "pass": f"not refuted (a statistical statement): {what}",
+            "fail": f"refuted: {what}",
+        }.get(self.verdict, f"inconclusive: {what}" + ("; runs were cut by the budget" if self.not_finished else ""))
 
     def to_json(self):
         d = asdict(self)
@@ -76,6 +94,7 @@ class Theorem2Result:
             fraction_ci=list(self.fraction_ci),
             T_hit_median=self.T_hit_median,
             verdict=self.verdict,
+            statement=self.statement(),
             T_hit_quantiles={q: float(np.quantile(hits, q)) for q in (0.1, 0.25, 0.5, 0.75, 0.9)} if len(hits) else {},
             looseness=None if self.T_hit_median in (None, 0) else float(self.T) / self.T_hit_median,
         )
@@ -138,6 +157,9 @@ def theorem2_check(
         )
     steps = int(tr.stop_t.sum())
     h_frac = float(tr.final_state["h_active"].sum() / steps) if steps else 0.0
+    pre = None
+    if c["L1"] > L1_FLOOR and exact(c["alpha"]) > exact(beta):  # with L1 = 0 the alpha term vanishes from the proof
+        pre = f"the proof's precondition alpha <= beta fails (alpha = {c['alpha']:.4g} > beta = {beta:g})"
     return Theorem2Result(
         problem.name,
         problem.params(),
@@ -161,6 +183,7 @@ def theorem2_check(
         warnings,
         h_frac,
         pred.B_prime_derived,
+        pre,
     )
 
 
