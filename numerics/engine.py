@@ -21,6 +21,7 @@ import numpy as np
 
 from insgd.core import InputError, parse_float
 from insgd.files import new_temp_file, publish_file
+from insgd.numerics import fused
 from insgd.numerics.arrays import row_norm, where_runs
 from insgd.numerics.optimizers import get_optimizer
 from insgd.numerics.oracles import Keys, make_oracle
@@ -93,6 +94,7 @@ class Trace:
     final_samples: np.ndarray  # (R,) samples drawn up to stop_t
     final_state: dict = field(default_factory=dict)  # the optimizer's state at stop_t (per-run arrays)
     config: dict = field(default_factory=dict)  # the RunSpec, as a dict
+    backend: str = "numpy"  # the compute backend that produced it (numerics/fused.py); not part of equals()
 
     ARRAYS = (
         "t",
@@ -122,7 +124,7 @@ class Trace:
         if not overwrite and (npz.exists() or js.exists()):
             raise InputError(f"save path {npz} or {js} exists; pass overwrite=True (--force) to replace it")
         for target, write in (
-            (npz, lambda f: np.savez(f, **self._npz())),
+            (npz, lambda f: np.savez(f, **self._npz(), backend=np.array(self.backend))),
             (js, lambda f: f.write(json.dumps(self.config, indent=2, sort_keys=True).encode())),
         ):
             tmp = new_temp_file(target)  # created exclusively with a random name, written whole, then published
@@ -142,7 +144,9 @@ class Trace:
         with np.load(path.with_suffix(".npz")) as z:
             arrays = {k: z[k] for k in cls.ARRAYS}
             state = {k[len("state.") :]: z[k] for k in z.files if k.startswith("state.")}
-        return cls(**arrays, final_state=state, config=json.loads(path.with_suffix(".json").read_text()))
+            backend = str(z["backend"]) if "backend" in z.files else "numpy"
+        config = json.loads(path.with_suffix(".json").read_text())
+        return cls(**arrays, final_state=state, config=config, backend=backend)
 
     def equals(self, other) -> bool:
         mine, theirs = self._npz(), other._npz()
@@ -176,6 +180,7 @@ class Trace:
             "final_state": {k: np.asarray(v).tolist() for k, v in self.final_state.items()},
             "seeds": self.seeds.tolist(),
             "config": self.config,
+            "backend": self.backend,
         }
 
 
@@ -326,7 +331,7 @@ def _num(where, v, lo=None, lo_open=True):
     return parse_float(where, v, lo=lo, lo_open=lo_open)
 
 
-def execute(spec: RunSpec, quiet=True, n_checkpoints=40) -> Trace:
+def execute(spec: RunSpec, quiet=True, n_checkpoints=40, backend=None) -> Trace:
     """Run a validated RunSpec (a top-level function, so that process pools and Dask can ship it)."""
     prob, W0 = spec.build()
     return run(
@@ -344,6 +349,7 @@ def execute(spec: RunSpec, quiet=True, n_checkpoints=40) -> Trace:
         replace=spec.replace,
         quiet=quiet,
         n_checkpoints=n_checkpoints,
+        backend=backend,
     )
 
 
@@ -374,12 +380,16 @@ def run(
     n_checkpoints=40,
     quiet=True,
     callback=None,
+    backend=None,
 ) -> Trace:
     """Run optimizer on problem for R = len(seeds) runs from w0 (shape (R, d) or (d,)); return a Trace.
 
     hp: hyperparameters, each a scalar or one value per run. noise: (tau1, tau2) wraps a deterministic problem in
     the synthetic oracle. callback(t, W, active) may return True to stop all runs (they end at step t).
+    backend: "numpy" (the reference), "numba" (fused minibatch gradients of the finite sums, numerics/fused.py) or
+    None (numba when installed); the seed gives the same draws on both, the numbers agree to rounding.
     """
+    backend = fused.resolve(backend)
     opt = get_optimizer(optimizer) if isinstance(optimizer, str) else optimizer
     seeds = np.atleast_1d(np.asarray(seeds, dtype=np.int64))
     R = len(seeds)
@@ -401,7 +411,7 @@ def run(
         raise InputError(f"max_samples must be >= 1, got {max_samples}")
     hp = opt.hyperparameters(R, hp or {})
     check_size("this run", problem, R, iters, hp, n_checkpoints)
-    oracle = make_oracle(problem, noise=noise, replace=replace)
+    oracle = make_oracle(problem, noise=noise, replace=replace, backend=backend)
     if opt.stochastic and noise is None and problem.n_samples is None:
         raise InputError(
             f"optimizer {opt.name} needs a stochastic oracle: problem {problem.name} is not a finite sum; "
@@ -457,7 +467,7 @@ def run(
 
     prev_samples = samples
     k_ck = 0
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), fused.threads_for(oracle.backend_used, R * largest_batch(hp) * problem.dim):
         for t in range(iters + 1):
             if every_step or is_ck[t]:
                 measure(t)
@@ -544,4 +554,5 @@ def run(
         fin_samples,
         final_state,
         spec.to_dict(),
+        oracle.backend_used,
     )

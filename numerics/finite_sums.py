@@ -20,6 +20,7 @@ import numpy as np
 from scipy import optimize
 
 from insgd.core import InputError
+from insgd.numerics import fused
 from insgd.numerics.constants import Constants
 from insgd.numerics.problems import Problem, _int, _num, register
 
@@ -109,8 +110,12 @@ class PhaseRetrieval(FiniteSum):
         r = self.y - S * S
         return 0.5 * np.mean(r * r, axis=1), -2.0 * self._gf * (r * S) @ self.A / self.m
 
-    def sample_grads(self, W, idx):
+    fused_backends = ("numba",)
+
+    def sample_grads(self, W, idx, backend="numpy"):
         """Mean of grad f_r over r in idx[k], for each run k: idx has shape (R, b)."""
+        if backend == "numba":
+            return fused.phase_retrieval_grads(self.A, self.y, W, idx, -2.0 * self._gf)  # A, y: C-contiguous
         Ab = self.A[idx]  # (R, b, d)
         s = np.einsum("rbd,rd->rb", Ab, W)
         coef = -2.0 * self._gf * (self.y[idx] - s * s) * s
@@ -143,7 +148,7 @@ class DRO(FiniteSum):
             raise InputError(f"reg must be 'smooth' or 'exact', got {self.reg!r}")
         if not self.lam > 0:
             raise InputError(f"lam must be > 0, got {self.lam}")
-        self.X, self.y = np.asarray(self.X, float), np.asarray(self.y, float)
+        self.X, self.y = np.ascontiguousarray(self.X, float), np.ascontiguousarray(self.y, float)
         self.name, self.n_samples = "dro", self.X.shape[0]
         self.dim = self.X.shape[1] + 1
         self.fstar, self.argmin = self._estimate_fstar([np.zeros(self.dim)])
@@ -198,7 +203,11 @@ class DRO(FiniteSum):
         res, _, _, dpsi = self._parts(W, self.X, self.y)
         return self._grad_from(W, self.X, res, dpsi)
 
-    def sample_grads(self, W, idx):
+    fused_backends = ("numba",)
+
+    def sample_grads(self, W, idx, backend="numpy"):
+        if backend == "numba":
+            return fused.dro_grads(self.X, self.y, W, idx, float(self.lam), self.reg_weight, self.nu, self.reg == "smooth")
         X, y = self.X[idx], self.y[idx]
         res, _, _, dpsi = self._parts(W, X, y)
         return self._grad_from(W, X, res, dpsi)

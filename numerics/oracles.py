@@ -72,6 +72,8 @@ class Oracle:
     """Exact gradients. `exact(W)` returns (grad F(W), samples it costs: n for a finite sum of n terms, else 1).
     `remember(W, G)` offers the gradient the engine computed for its metrics, so it is not computed twice."""
 
+    backend_used = "numpy"  # the backend of the minibatch gradients (only finite sums have fused kernels)
+
     def __init__(self, problem):
         self.problem = problem
         self._known = (None, None)
@@ -95,9 +97,10 @@ class FiniteSumOracle(Oracle):
     distinct indices. Two batches drawn for one step (B and B' of I-NSGD) are independent draws, so they may share
     indices -- that is what independence means here."""
 
-    def __init__(self, problem, replace=True):
+    def __init__(self, problem, replace=True, backend="numpy"):
         super().__init__(problem)
         self.replace = replace
+        self.backend_used = backend if backend in getattr(problem, "fused_backends", ()) else "numpy"
 
     def draw(self, keys, purpose, size):
         m = self.problem.n_samples
@@ -108,7 +111,7 @@ class FiniteSumOracle(Oracle):
         return keys.choice(purpose, m, size)
 
     def grad(self, W, xi):
-        return self.problem.sample_grads(W, xi)
+        return self.problem.sample_grads(W, xi, self.backend_used)
 
 
 class NoiseOracle(Oracle):
@@ -143,10 +146,12 @@ class NoiseOracle(Oracle):
         return (1.0 + self.tau1 * s)[:, None] * self.problem.grad(W) + self.tau2 * u
 
 
-def make_oracle(problem, noise=None, replace=True) -> Oracle:
-    """The synthetic oracle when noise = (tau1, tau2) is given, minibatches for a finite sum, else exact only."""
+def make_oracle(problem, noise=None, replace=True, backend="numpy") -> Oracle:
+    """The synthetic oracle when noise = (tau1, tau2) is given, minibatches for a finite sum, else exact only.
+    backend: the finite sums' minibatch gradients on "numba" when the problem has a fused kernel (numerics/fused.py);
+    the synthetic oracle's combination (1 + tau1 s) grad F + tau2 u is elementwise and stays in NumPy."""
     if noise is not None:
         return NoiseOracle(problem, *noise)
     if problem.n_samples is not None:
-        return FiniteSumOracle(problem, replace)
+        return FiniteSumOracle(problem, replace, backend)
     return Oracle(problem)

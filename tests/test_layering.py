@@ -8,11 +8,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = {"insgd": ROOT / "insgd", "theory": ROOT / "theory", "numerics": ROOT / "numerics", "verify": ROOT / "verify"}
+CORE = {"core", "files"}  # insgd/core.py and insgd/files.py: the standard library only, importable from every layer
 ALLOWED = {  # layer -> insgd subpackages it may import (at any level of a module)
-    "insgd": set(),
-    "theory": {"core", "theory"},
-    "numerics": {"core", "numerics"},
-    "verify": {"core", "theory", "numerics", "verify"},
+    "insgd": CORE,
+    "theory": CORE | {"theory"},
+    "numerics": CORE | {"numerics"},
+    "verify": CORE | {"theory", "numerics", "verify"},
 }
 
 

@@ -100,10 +100,11 @@ def bench_engine(cfg=None, loop_sample=4):
     W0 = prob.initial_point(np.random.default_rng(0), R) * 0.05
     hp = {k: cfg[k] for k in ("gamma", "beta", "batch", "batch_prime", "delta", "k")}
     t0 = time.perf_counter()
-    run(prob, "insgd", W0, cfg["steps"], np.arange(R), hp, n_checkpoints=1)  # metrics at t = 0 and the end only
+    # the NumPy backend: the overhead is the engine's over the same NumPy kernel (bench_backend compares backends)
+    run(prob, "insgd", W0, cfg["steps"], np.arange(R), hp, n_checkpoints=1, backend="numpy")  # metrics at t = 0, end
     engine = time.perf_counter() - t0
     t0 = time.perf_counter()
-    run(prob, "insgd", W0, cfg["steps"], np.arange(R), hp)  # default: 40 geometric checkpoints of f and grad F
+    run(prob, "insgd", W0, cfg["steps"], np.arange(R), hp, backend="numpy")  # 40 geometric checkpoints of f, grad F
     engine_ck = time.perf_counter() - t0
     args = (cfg["steps"], cfg["batch"], cfg["batch_prime"], cfg["gamma"], cfg["beta"], cfg["delta"], cfg["k"])
     t0 = time.perf_counter()
@@ -124,6 +125,98 @@ def bench_engine(cfg=None, loop_sample=4):
         "loop_sampled_seeds": n,
         "speedup_vs_loop": loop / engine,
     }
+
+
+STEP = {"runs": 1000, "batch": 64, "dim": 100, "m": 3000, "steps": 200}
+
+
+def peak_flops(n=1500, repeats=3) -> float:
+    """This machine's measured floating-point rate: the best of a few n x n float64 matrix products (BLAS, all
+    cores), 2 n^3 operations each."""
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(n, n)), rng.normal(size=(n, n))
+    a @ b
+    best = min(_timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * n**3 / best
+
+
+def _timed(fn):
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def bench_backend(full_reproduction=True):
+    """The numba backend against the NumPy engine, side by side in this process (numerics/fused.py):
+
+    * step: the phase-retrieval minibatch gradient (1000 runs, batch 64, d 100, m 3000), ns per run-step, the best
+      of 5 calls each, and whole engine runs of SGD with that batch (200 steps, metrics at the ends only);
+    * agreement: the largest normwise relative difference per call, and of the engine runs' finals;
+    * floor: 4 b d floating-point operations per run-step (a dot product and an update per sample) at the measured
+      peak rate (matrix products, all cores);
+    * compile: each kernel's first call (compilation, or loading the on-disk cache), apart from the timings;
+    * the full phase-retrieval reproduction on each backend (unless full_reproduction=False).
+    """
+    from insgd.numerics import fused
+    from insgd.numerics.finite_sums import PhaseRetrieval
+
+    if not fused.available():
+        return {"available": False, "note": "numba is not installed: pip install 'insgd[fast]'"}
+    c = STEP
+    prob = PhaseRetrieval(dim=c["dim"], m=c["m"], data_seed=0)
+    rng = np.random.default_rng(0)
+    W = prob.initial_point(rng, c["runs"]) * 0.05
+    idx = rng.integers(0, c["m"], (c["runs"], c["batch"]))
+    t0 = time.perf_counter()
+    G1 = prob.sample_grads(W, idx, "numba")
+    first_call = time.perf_counter() - t0
+    G0 = prob.sample_grads(W, idx)
+    per = c["runs"] * 1e-9
+    t_np = min(_timed(lambda: prob.sample_grads(W, idx, "numpy")) for _ in range(5)) / per
+    t_nb = min(_timed(lambda: prob.sample_grads(W, idx, "numba")) for _ in range(5)) / per
+    hp = {"gamma": 1e-4, "batch": c["batch"]}
+    seeds = np.arange(c["runs"])
+    run(prob, "sgd", W[:2], 2, seeds[:2], hp, backend="numba")  # compile the engine's serial path apart
+    traces, times = {}, {}
+    for be in ("numpy", "numba"):
+        t0 = time.perf_counter()
+        traces[be] = run(prob, "sgd", W, c["steps"], seeds, hp, n_checkpoints=1, backend=be)
+        times[be] = time.perf_counter() - t0
+    a, b = traces["numpy"].final_gap, traces["numba"].final_gap
+    flops = 4 * c["batch"] * c["dim"]
+    peak = peak_flops()
+    out = {
+        "available": True,
+        "step": dict(c),
+        "ns_per_run_step": {"numpy": t_np, "numba": t_nb},
+        "kernel_ratio": t_np / t_nb,
+        "engine_s": times,
+        "engine_ratio": times["numpy"] / times["numba"],
+        "agreement_per_call": float(np.linalg.norm(G1 - G0) / np.linalg.norm(G0)),
+        "agreement_engine_finals": float(np.max(np.abs(a - b) / np.abs(a))),
+        "same_stops": bool(np.array_equal(traces["numpy"].stop_t, traces["numba"].stop_t)),
+        "flops_per_run_step": flops,
+        "peak_gflops": peak / 1e9,
+        "floor_ns_per_run_step": flops / peak * 1e9,
+        "first_call_s": first_call,
+        "compile_s": fused.compile_seconds(),
+    }
+    if full_reproduction:
+        import tempfile
+
+        from insgd.verify.reproduce import reproduce
+
+        rep, conc = {}, {}
+        for be in ("numpy", "numba"):
+            with tempfile.TemporaryDirectory() as d:
+                t0 = time.perf_counter()
+                r = reproduce("phase-retrieval", out=f"{d}/r", progress=False, backend=be)
+                rep[be] = time.perf_counter() - t0
+                conc[be] = r["conclusion"]["sentence"]
+        out["reproduction_s"] = rep
+        out["reproduction_ratio"] = rep["numpy"] / rep["numba"]
+        out["reproduction_same_conclusion"] = conc["numpy"] == conc["numba"]
+    return out
 
 
 def bench_theory(n=1_000_000, sample=20):
@@ -174,6 +267,7 @@ def bench_all(quick=False):
     b = bench_batching()
     e = bench_engine()
     t = bench_theory()
+    k = bench_backend(full_reproduction=not quick)
     return {
         "machine": {
             "cpus": os.cpu_count(),
@@ -189,6 +283,7 @@ def bench_all(quick=False):
         "theory_speedup": t["theory_speedup"],
         "theory_grid_s": t["theory_grid_s"],
         "theory": t,
+        "backend": k,
         "main_job_quick_s": bench_main_job(quick=True),
         "main_job_s": None if quick else bench_main_job(quick=False),
     }

@@ -230,13 +230,16 @@ def cmd_run(args) -> int:
     ).validated("run")
     problem, _ = spec.build()
     seeds = spec.seeds
-    trace = execute(spec, quiet=args.quiet or args.json)
+    trace = execute(spec, quiet=args.quiet or args.json, backend=args.backend)
     if args.save is not None:
         trace.save(args.save, overwrite=args.force)
     if args.json:
         _print_json(trace.to_json(), args)
         return 0
-    print(f"{args.optimizer} on {problem.name} (dim {problem.dim}), {args.runs} run(s), {args.iters} iterations")
+    print(
+        f"{args.optimizer} on {problem.name} (dim {problem.dim}), {args.runs} run(s), {args.iters} iterations "
+        f"(backend {trace.backend})"
+    )
     for r in range(args.runs):
         status = "diverged" if trace.diverged[r] else f"stopped at t = {trace.stop_t[r]}"
         print(
@@ -312,10 +315,41 @@ def cmd_bench(args) -> int:
                     f"{res['main_job_quick_s']:.1f} s / "
                     f"{'-' if res['main_job_s'] is None else format(res['main_job_s'], '.1f') + ' s'}",
                 ),
+                *_backend_rows(res["backend"]),
             ]
         )
     )
     return 0
+
+
+def _backend_rows(k):
+    if not k["available"]:
+        return [("6. numba backend", k["note"])]
+    ns = k["ns_per_run_step"]
+    rows = [
+        (
+            "6. PR gradient step, numba / numpy",
+            f"{k['kernel_ratio']:.1f}x (target >= 4x): {ns['numba']:.0f} vs {ns['numpy']:.0f} ns per run-step; "
+            f"floor {k['floor_ns_per_run_step']:.0f} ns ({k['flops_per_run_step']} flop at {k['peak_gflops']:.1f} GFLOP/s)",
+        ),
+        ("7. engine SGD run, numba / numpy", f"{k['engine_ratio']:.1f}x (1000 runs x 200 steps, batch 64)"),
+        (
+            "8. agreement",
+            f"{k['agreement_per_call']:.1e} per call, {k['agreement_engine_finals']:.1e} on finals "
+            f"(relative); same stopping steps: {'yes' if k['same_stops'] else 'NO'}",
+        ),
+        ("9. first call (compile or cache load)", f"{k['first_call_s']:.2f} s, not in the timings"),
+    ]
+    if "reproduction_s" in k:
+        r = k["reproduction_s"]
+        rows.append(
+            (
+                "10. full PR reproduction, numba / numpy",
+                f"{k['reproduction_ratio']:.2f}x (target >= 3x): {r['numba']:.1f} s vs {r['numpy']:.1f} s; same "
+                f"conclusion: {'yes' if k['reproduction_same_conclusion'] else 'NO'}",
+            )
+        )
+    return rows
 
 
 def cmd_sweep(args) -> int:
@@ -336,22 +370,33 @@ def cmd_sweep(args) -> int:
 
         ex, client = dask_executor(args.workers or 2)
         try:
-            traces = sweep(configs, ex, quiet=args.quiet)
+            traces = sweep(configs, ex, quiet=args.quiet, backend=args.backend)
         finally:
             client.close()
     elif args.executor == "serial":
-        traces = sweep(configs, SerialExecutor(), quiet=args.quiet)
+        traces = sweep(configs, SerialExecutor(), quiet=args.quiet, backend=args.backend)
     else:
         with default_executor(args.workers) as ex:
-            traces = sweep(configs, ex, quiet=args.quiet)
+            traces = sweep(configs, ex, quiet=args.quiet, backend=args.backend)
     with atomic_dir(args.out, args.force) as tmp:
         for i, tr in enumerate(traces):
             tr.save(tmp / f"run_{i:03d}")
-    print(f"{len(traces)} trace(s) written to {args.out}/")
+    used = ", ".join(sorted({tr.backend for tr in traces}))
+    print(f"{len(traces)} trace(s) written to {args.out}/ (backend {used})")
     return 0
 
 
 MAX_GRID = 40
+
+
+def _backend_option(p):
+    p.add_argument(
+        "--backend",
+        choices=["numpy", "numba"],
+        help="the engine's compute backend: numpy (the reference) or numba (fused minibatch gradients of the finite "
+        "sums, pip install 'insgd[fast]'); default: numba when installed, else numpy. Same seeds, same draws; the "
+        "numbers agree to rounding (1e-12 relative)",
+    )
 
 
 def _grid(text):
@@ -571,7 +616,15 @@ def _print_warnings(warnings):
 def cmd_verify_all(args) -> int:
     from insgd.verify.main_job import run_all
 
-    s = run_all(args.out, quick=args.quick, force=args.force, data=args.data, workers=args.workers, progress=not args.quiet)
+    s = run_all(
+        args.out,
+        quick=args.quick,
+        force=args.force,
+        data=args.data,
+        workers=args.workers,
+        progress=not args.quiet,
+        backend=args.backend,
+    )
     from insgd.verify.main_job import disagreement_headline
 
     c = s["verdict_counts"]
@@ -693,6 +746,7 @@ def cmd_reproduce(args) -> int:
         tuning_seeds=args.tuning_seeds,
         criterion=args.criterion,
         progress=not args.json,
+        backend=args.backend,
     )
     if args.json:
         _print_json(json.loads((Path(out) / f"{args.experiment}.json").read_text()), args)
@@ -912,6 +966,7 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--force", action="store_true", help="overwrite an existing --save target")
     rn.add_argument("--quiet", action="store_true", help="no progress bar")
     _json_options(rn)
+    _backend_option(rn)
     rn.set_defaults(func=cmd_run)
 
     pb = sub.add_parser("problems", help="list problems with their parameters and certified constants")
@@ -1153,6 +1208,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rp.add_argument("--force", action="store_true", help="overwrite a non-empty output directory")
     _json_options(rp)
+    _backend_option(rp)
     rp.set_defaults(func=cmd_reproduce)
 
     vf = sub.add_parser("verify", help="the main job: every check, a report")
@@ -1169,19 +1225,22 @@ def build_parser() -> argparse.ArgumentParser:
     va.add_argument("--data", help="life-expectancy CSV: adds the DRO reproduction to the report")
     va.add_argument("--workers", type=_count(1, 256), help="processes for the independent checks (default: all cores; 1: serial)")
     va.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    _backend_option(va)
     va.set_defaults(func=cmd_verify_all)
 
     bn = sub.add_parser(
         "bench",
         help="benchmarks (ratios measured in one run)",
         description="Benchmarks, each a ratio measured in one run: batching, engine overhead vs the "
-        "bare kernel, engine vs a per-seed loop, lambdified theory vs SymPy, main job wall time.",
+        "bare kernel, engine vs a per-seed loop, lambdified theory vs SymPy, main job wall time, and the numba "
+        "backend against the NumPy engine (gradient step, engine run, agreement, arithmetic floor, full phase-"
+        "retrieval reproduction unless --quick).",
     )
     bn.add_argument("--only", choices=["batching"], help="run one benchmark")
     bn.add_argument("--runs", type=_count(1, 10**5), default=64, help="(batching) configurations")
     bn.add_argument("--iters", type=_count(1, 10**7), default=10_000, help="(batching) iterations")
     bn.add_argument("--sample", type=_count(1, 10**3), default=8, help="(batching) sequential runs timed (the rest extrapolated)")
-    bn.add_argument("--quick", action="store_true", help="skip the full main job (reported as null)")
+    bn.add_argument("--quick", action="store_true", help="skip the full main job and the full reproductions (reported as null)")
     _json_options(bn)
     bn.set_defaults(func=cmd_bench)
 
@@ -1207,6 +1266,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--workers", type=_count(1, 256), help="workers (default: all cores)")
     sw.add_argument("--force", action="store_true", help="replace a non-empty --out directory")
     sw.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    _backend_option(sw)
     sw.set_defaults(func=cmd_sweep)
     return ap
 

@@ -71,7 +71,7 @@ def _check_case(args):
     return check(prob, beta, eps_grid=grid, **opts)
 
 
-def run_all(out="insgd-report", quick=False, force=False, progress=True, data=None, workers=None) -> dict:
+def run_all(out="insgd-report", quick=False, force=False, progress=True, data=None, workers=None, backend=None) -> dict:
     """Every input (the output folder, the data file) is validated before the first check runs; the report is
     written into a temporary sibling folder and moved into place only when every section has succeeded."""
     check_out_dir(out, force)
@@ -79,11 +79,14 @@ def run_all(out="insgd-report", quick=False, force=False, progress=True, data=No
         from insgd.numerics.data import load_life_expectancy
 
         load_life_expectancy(data)  # a bad data file is refused now, not after every other check
+    from insgd.numerics import fused
+
+    backend = fused.resolve(backend)
     with atomic_dir(out, force) as tmp:
-        return _run_all(tmp, quick, progress, data, workers)
+        return _run_all(tmp, quick, progress, data, workers, backend)
 
 
-def _run_all(out, quick, progress, data, workers) -> dict:
+def _run_all(out, quick, progress, data, workers, backend) -> dict:
     (out / "figures").mkdir()
     cases = QUICK if quick else CASES
     grid = np.geomspace(1e-2, 1e-4, 4) if quick else np.geomspace(1e-2, 1e-5, 6)
@@ -120,7 +123,9 @@ def _run_all(out, quick, progress, data, workers) -> dict:
         if which == "dro" and data is None:
             continue
         n = {"seeds": 3, "tuning_seeds": 2} if quick else {}  # full: the defaults (20 evaluation, 5 tuning seeds)
-        r = reproduce(which, quick=quick, out=out / "reproduce" / which, force=True, progress=progress, **n, **kw)
+        r = reproduce(
+            which, quick=quick, out=out / "reproduce" / which, force=True, progress=progress, backend=backend, **n, **kw
+        )
         repro[which] = {
             "conclusion": r["conclusion"],
             "figure": f"reproduce/{which}/{which}.png",
@@ -141,6 +146,7 @@ def _run_all(out, quick, progress, data, workers) -> dict:
     verdicts = [v for vs in by_kind.values() for v in vs]
     summary = {
         "quick": quick,
+        "backend": backend,  # the engine's compute backend for the reproductions (numerics/fused.py)
         "elapsed_s": time.perf_counter() - t0,
         "verdict_counts": {v: verdicts.count(v) for v in CHECK_VERDICTS},
         "verdict_counts_by_kind": {k: {v: vs.count(v) for v in CHECK_VERDICTS} for k, vs in by_kind.items()},
@@ -487,8 +493,9 @@ def _report(s) -> str:
     return f"""# insgd verification report
 
 {"**Quick run (a smoke test: small grids and sizes; its numbers are not findings).** " if s["quick"] else ""}{_headline(s)};
-{s["elapsed_s"]:.1f} s. A verdict is about the derived reading of a theorem; disagreements with the printed reading
-are findings, classified below ({disagreement_headline(s)}). The words are defined in the glossary at the end.
+{s["elapsed_s"]:.1f} s (engine backend for the reproductions: {s["backend"]}). A verdict is about the derived
+reading of a theorem; disagreements with the printed reading are findings, classified below
+({disagreement_headline(s)}). The words are defined in the glossary at the end.
 
 ## Theorem 1 (NGD): predicted vs measured
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from insgd.core import InputError, json_safe
+from insgd.numerics import fused
 from insgd.numerics.engine import run
 from insgd.verify.fits import holm, median_interval, paired_comparison
 from insgd.verify.outputs import atomic_dir, check_out_dir
@@ -240,7 +241,18 @@ def _runs(probs, opt, hp, cfg, seeds, w0, scale=None, key="gamma"):
         if len(sel) == 0:
             continue
         hp_i = {k: (v[sel] if isinstance(v, np.ndarray) else v) for k, v in hp.items()}
-        parts[i] = (sel, run(prob, opt, w0[sel], iters, seeds[sel], hp_i, n_checkpoints=N_CHECKPOINTS, max_samples=budget(cfg)))
+        tr = run(
+            prob,
+            opt,
+            w0[sel],
+            iters,
+            seeds[sel],
+            hp_i,
+            n_checkpoints=N_CHECKPOINTS,
+            max_samples=budget(cfg),
+            backend=cfg.get("backend", "numpy"),
+        )
+        parts[i] = (sel, tr)
     K = next(iter(parts.values()))[1].gap.shape[1]
     out = Runs(seeds, np.empty((len(seeds), K)), np.empty((len(seeds), K)), np.empty(len(seeds)), np.zeros(len(seeds), bool))
     for sel, tr in parts.values():
@@ -378,7 +390,10 @@ def reproduce(
     tuning_seeds=TUNING_SEEDS,
     criterion="final",
     progress=True,
+    backend=None,
 ):
+    """backend: the engine's compute backend for every run (numerics/fused.py; None: numba when installed)."""
+    backend = fused.resolve(backend)
     if seeds < 1:
         raise InputError(f"seeds must be >= 1, got {seeds}")
     if tuning_seeds < 1:
@@ -398,6 +413,7 @@ def reproduce(
         probs, cfg = phase_retrieval_config(quick, scale, variant)
     else:
         probs, cfg = dro_config(quick, data, pipeline, reg)
+    cfg["backend"] = backend
     with atomic_dir(out, force) as tmp:
         return _reproduce(which, probs, cfg, seeds, quick, tmp, progress, readings, tune, tuning_seeds, criterion)
 

@@ -5,6 +5,7 @@ worker) runs it: a process pool (the default), threads, or Dask through `Client.
 """
 
 import contextlib
+import functools
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 
@@ -16,9 +17,10 @@ def validate_config(cfg, where="config") -> RunSpec:
     return cfg.validated(where) if isinstance(cfg, RunSpec) else RunSpec.from_dict(cfg, where)
 
 
-def run_config(cfg: RunSpec) -> Trace:
-    """Run one config (a top-level function, so that process pools and Dask can ship it)."""
-    return execute(cfg)
+def run_config(cfg: RunSpec, backend=None) -> Trace:
+    """Run one config (a top-level function, so that process pools and Dask can ship it). A worker compiles (or
+    loads from the on-disk cache) the fused kernels once, on its first finite-sum run (numerics/fused.py)."""
+    return execute(cfg, backend=backend)
 
 
 class SerialExecutor:
@@ -51,15 +53,18 @@ def stop_executor(pool) -> None:
             p.terminate()
 
 
-def sweep(configs, executor: Executor | None = None, quiet=True) -> list:
-    """Run every config; results come back in the order of configs (progress per finished config unless quiet)."""
+def sweep(configs, executor: Executor | None = None, quiet=True, backend=None) -> list:
+    """Run every config; results come back in the order of configs (progress per finished config unless quiet).
+    backend: the engine's compute backend in every worker (None: numba when installed); each trace records it."""
+    from insgd.numerics import fused
     from insgd.verify.progress import bar
 
+    fn = functools.partial(run_config, backend=fused.resolve(backend))
     configs = [validate_config(c, f"config {i}") for i, c in enumerate(configs)]
     if executor is None:
         with default_executor() as ex:
-            return list(bar(ex.map(run_config, configs), len(configs), "[sweep] configs", quiet, "runs"))
-    return list(bar(executor.map(run_config, configs), len(configs), "[sweep] configs", quiet, "runs"))
+            return list(bar(ex.map(fn, configs), len(configs), "[sweep] configs", quiet, "runs"))
+    return list(bar(executor.map(fn, configs), len(configs), "[sweep] configs", quiet, "runs"))
 
 
 def dask_executor(n_workers=2):

@@ -1,0 +1,102 @@
+"""The engine's compute backends: "numpy" (the reference) and "numba" (fused per-run loops, optional: insgd[fast]).
+
+The numba backend replaces the minibatch gradient of the finite sums, the engine's hot spot: NumPy gathers the
+batch's rows into an (R, b, d) copy (51 MB per step at R = 1000, b = 64, d = 100, out of cache) and contracts it
+twice; the fused kernels read each sampled row of the data matrix in place (2.4 MB, in cache), one run per thread.
+
+Same numbers: every sum is taken in a fixed order (within a run: samples in batch order; a dot product in four
+interleaved partial sums, combined as (s0 + s1) + (s2 + s3)); no fastmath, so no reassociation by the compiler.
+The result differs from NumPy's (whose einsum chooses its own order) by rounding only: within 1e-12 relative per
+call (tests/test_fused.py). The random draws stay in NumPy, shared by both backends, so a seed gives the same
+minibatches on either. Compiled functions are cached on disk (cache=True): the first call in a fresh environment
+compiles (`compile_seconds()` reports it); later processes load the cache.
+
+Threads: large calls split the runs over the cores (prange), small ones run serially (no thread wake-up); each run
+is summed by one thread in the fixed order, so the result does not depend on the number of threads. During a numba
+run BLAS is held to one thread (`threads_for`).
+"""
+
+import contextlib
+import importlib.util
+import time
+
+import numpy as np
+
+from insgd.core import InputError
+
+BACKENDS = ("numpy", "numba")
+_COMPILE = {}  # kernel name -> seconds its first call took (compile or cache load)
+
+
+def available() -> bool:
+    return importlib.util.find_spec("numba") is not None
+
+
+def default_backend() -> str:
+    """numba when installed, else numpy."""
+    return "numba" if available() else "numpy"
+
+
+def resolve(backend) -> str:
+    """None -> the default; otherwise a validated name (InputError: unknown, or numba requested but absent)."""
+    if backend is None:
+        return default_backend()
+    if backend not in BACKENDS:
+        raise InputError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend == "numba" and not available():
+        raise InputError("backend 'numba' needs numba: pip install 'insgd[fast]' (or use --backend numpy)")
+    return backend
+
+
+def compile_seconds() -> dict:
+    """Seconds the calls that compiled (or loaded from the on-disk cache) each kernel took in this process."""
+    return dict(_COMPILE)
+
+
+PARALLEL_WORK = 1 << 17  # multiply-adds per call above which the runs are split over threads
+
+
+def threads_for(backend, work):
+    """The cores for the fused kernels during a numba run whose calls are parallel (work: multiply-adds per call):
+    BLAS (the full gradients at checkpoints) limited to one thread, since OpenBLAS threads spin after each call and
+    would take the cores the kernels' threads need (threadpoolctl, in insgd[fast]; without it, nothing changes)."""
+    if backend != "numba" or work < PARALLEL_WORK or importlib.util.find_spec("threadpoolctl") is None:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _kernel(name, work):
+    from insgd.numerics import _numba_kernels as nk
+
+    return getattr(nk, f"{name}_{'parallel' if work >= PARALLEL_WORK else 'serial'}")
+
+
+def _call(name, work, *args):
+    """Call a kernel; a call that adds a signature (compiled, or loaded from the on-disk cache) is timed apart."""
+    k = _kernel(name, work)
+    n = len(k.signatures)
+    t0 = time.perf_counter()
+    out = k(*args)
+    if len(k.signatures) > n:
+        _COMPILE[k.__name__] = _COMPILE.get(k.__name__, 0.0) + time.perf_counter() - t0
+    return out
+
+
+def _runs(W, idx):
+    """C-contiguous float64 iterates and int64 indices (the engine's index draws are column views of a buffer): one
+    compiled signature per kernel."""
+    return np.ascontiguousarray(W, dtype=np.float64), np.ascontiguousarray(idx, dtype=np.int64)
+
+
+def phase_retrieval_grads(A, y, W, idx, c):
+    """finite_sums.PhaseRetrieval.sample_grads on the numba backend (A, y: C-contiguous float64)."""
+    W, idx = _runs(W, idx)
+    return _call("phase_retrieval", idx.size * A.shape[1], A, y, W, idx, float(c))
+
+
+def dro_grads(X, y, V, idx, lam, weight, nu, smooth):
+    """finite_sums.DRO.sample_grads on the numba backend (X, y: C-contiguous float64)."""
+    V, idx = _runs(V, idx)
+    return _call("dro", idx.size * X.shape[1], X, y, V, idx, float(lam), float(weight), float(nu), bool(smooth))
