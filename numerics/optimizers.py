@@ -157,6 +157,7 @@ class Optimizer:
     doc: str
     stochastic: bool = True  # False: uses exact gradients only (oracle.exact)
     positive: tuple = ()  # hyperparameters that must be > 0 here although their range allows 0
+    exclusive: tuple = ()  # (a, b, why): hyperparameters that cannot both be given (one would be ignored)
 
     def hyperparameters(self, runs: int, given: dict) -> dict:
         """Validate and broadcast hyperparameters to per-run arrays (batch sizes: one integer for all runs)."""
@@ -165,6 +166,9 @@ class Optimizer:
             raise InputError(
                 f"opt {sorted(unknown)[0]!r} is not a hyperparameter of {self.name} (hyperparameters: {', '.join(self.defaults)})"
             )
+        for a, b, why in self.exclusive:
+            if a in given and b in given:
+                raise InputError(f"opt {a} and opt {b} cannot both be given for {self.name}: {why}")
         hp = {}
         for k, default in self.defaults.items():
             if default is OPTIONAL and k not in given:
@@ -221,6 +225,7 @@ OPTIMIZERS = {
             {**_G, "beta": None, "batch": 1, "batch_prime": 1, "delta": 0.0, "k": 1.0, "floor": 1.0, "L1": OPTIONAL},
             "I-NSGD, eq. (13) (beta > 0: h_t uses 1/beta)",
             positive=("beta",),
+            exclusive=(("k", "L1", "L1 sets k = (4 L1 gamma)^(1/beta) (eq. 13), so a given k would be ignored"),),
         ),
         Optimizer(
             "nsgd_momentum",

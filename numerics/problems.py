@@ -66,6 +66,11 @@ class Problem:
     def params(self) -> dict:
         return {}
 
+    def formula(self) -> str | None:
+        """f in the auditor's expression language (variable w; verify/safe_expr.py parses it, never evaluates it),
+        for the one-dimensional problems; None otherwise. Tested against value and grad (tests/test_numerics_problems)."""
+        return None
+
     def label(self) -> str:
         """power(p=4, dim=1): the name and parameters as a person writes them (4, not 4.0; lists as 2,4)."""
 
@@ -115,6 +120,12 @@ class Power(Problem):
 
     def params(self):
         return {"p": self.p, "dim": self.dim}
+
+    def formula(self):
+        if self.dim != 1:
+            return None
+        p = float(self.p)
+        return f"w**{int(p)}" if p.is_integer() and int(p) % 2 == 0 else f"Abs(w)**{p!r}"
 
     def value(self, W):
         return row_norm(W) ** self.p
@@ -259,6 +270,9 @@ class Quadratic(Problem):
     def params(self):
         return {"dim": self.dim, "cond": self.cond}
 
+    def formula(self):
+        return "w**2/2" if self.dim == 1 else None  # lambda = linspace(1, cond, 1) = (1,)
+
     def value(self, W):
         return 0.5 * (self.lam * W * W).sum(axis=1)
 
@@ -297,6 +311,9 @@ class Cosh(Problem):
 
     def params(self):
         return {"dim": self.dim}
+
+    def formula(self):
+        return "cosh(w) - 1" if self.dim == 1 else None
 
     def value(self, W):
         return (np.cosh(W) - 1).sum(axis=1)
@@ -349,6 +366,9 @@ class PaperExample1(_OneDim):
 
     name, fstar, argmin = "paper_example1", 0.0, np.zeros(1)
 
+    def formula(self):
+        return "w**2/2*(exp(w**2) - 1) + w**2/2"
+
     @staticmethod
     def _f(w):
         return 0.5 * w**2 * np.expm1(w**2) + 0.5 * w**2
@@ -389,6 +409,9 @@ class PaperExample2(_OneDim):
     """
 
     name, fstar, argmin = "paper_example2", -5.0 / 16.0, np.array([-0.5])
+
+    def formula(self):
+        return "w + w**2/2 + w**4"
 
     @staticmethod
     def _f(w):

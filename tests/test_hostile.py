@@ -523,3 +523,25 @@ def test_audit_time_limit_bounds_the_whole_audit(limit):
     if out.get("stopped"):
         assert "time limit" in out["stopped"]
         assert all(c["verdict"] in ("holds", "fails", "unknown") for c in out["claims"])
+
+
+def test_audit_memory_cap_gives_unknown_not_a_crash():
+    """The audit's worker runs under an address-space cap (RLIMIT_AS): when it is reached, the claims not decided
+    are unknown with the reason, the parent survives, and nothing is made up. A cap far below what SymPy needs (64
+    MiB) forces the case; in a fresh interpreter, since a long-lived process's free heap could serve the worker."""
+    import json
+    import subprocess
+    import sys
+    import time
+
+    code = (
+        "import json; from insgd.verify import audit; audit.MEMORY_CAP = 64 * 2**20; "
+        "print(json.dumps(audit.audit_expr_bounded('cosh(w) - 1', pl_claims=[('2', '1/2')], time_s=20)))"
+    )
+    t0 = time.monotonic()
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert time.monotonic() - t0 < 20
+    out = json.loads(r.stdout)
+    assert "memory" in out["stopped"] and [c["verdict"] for c in out["claims"]] == ["unknown"]
+    assert "not decided" in out["claims"][0]["evidence"]

@@ -163,3 +163,49 @@ def test_memory_check_counts_the_checkpoints():
     check_size("this run", prob, 2000, 10**7)  # default 40 checkpoints: fits
     with pytest.raises(InputError, match="memory"):
         run(prob, "gd", [1.0], 10**7, range(2000), {"gamma": 0.1}, n_checkpoints=10**7 + 1)
+
+
+def test_callback_true_stops_every_run_at_that_step():
+    prob = Quadratic(dim=2, cond=2.0)
+    seen = []
+
+    def cb(t, W, active):
+        seen.append(t)
+        return t == 7
+
+    tr = run(prob, "gd", np.ones(2), 100, [0, 1, 2], {"gamma": [0.1, 0.2, 0.3]}, callback=cb)
+    alone = run(prob, "gd", np.ones(2), 7, [0, 1, 2], {"gamma": [0.1, 0.2, 0.3]})
+    assert seen == list(range(8)) and tr.stop_t.tolist() == [7, 7, 7]
+    assert np.array_equal(tr.w_final, alone.w_final) and np.array_equal(tr.final_gap, alone.final_gap)
+
+
+def test_a_stopped_run_is_frozen_state_included():
+    """Runs of a batch stop at different steps (per-run eps); each stopped run's iterate, optimizer state and sample
+    count equal those of its seed run alone for exactly its stop_t steps, while the others go on."""
+    pr = make_problem("phase_retrieval", dim=4, m=60)
+    hp = {"gamma": 0.05, "beta": 0.5, "batch": 4, "batch_prime": 2, "delta": 1.0, "k": 2.0}
+    w0 = np.full((3, 4), 0.8)
+    eps = [1e9, 0.5, 1e-12]  # run 0 stops at once, run 1 later, run 2 never
+    tr = run(pr, "insgd", w0, 300, [5, 6, 7], hp, eps_gap=eps)
+    assert tr.stop_t[0] == 0 and 0 < tr.stop_t[1] < 300 and tr.stop_t[2] == 300
+    for r in range(3):
+        alone = run(pr, "insgd", w0[r], int(tr.stop_t[r]), [5 + r], hp)
+        assert np.array_equal(alone.w_final[0], tr.w_final[r])
+        assert alone.final_samples[0] == tr.final_samples[r]
+        assert alone.final_state["h_active"][0] == tr.final_state["h_active"][r]
+
+
+def test_a_diverged_run_records_its_last_finite_step():
+    """A step that overflows ends the run at the iterate before it: stop_t, the final gap and the samples are those
+    of that step (as a run of the same seed stopped there), and the other runs are unaffected."""
+    pr = make_problem("phase_retrieval", dim=4, m=60)
+    w0 = np.full((2, 4), 0.8)
+    tr = run(pr, "sgd", w0, 200, [3, 4], {"gamma": [1e-3, 1e6], "batch": 5})
+    assert tr.diverged.tolist() == [False, True] and tr.stop_t[1] < 200
+    alone = run(pr, "sgd", w0[1], int(tr.stop_t[1]), [4], {"gamma": 1e6, "batch": 5})
+    assert np.array_equal(tr.w_final[1], alone.w_final[0])
+    # f at the checkpoint is a BLAS product over all runs: its rounding may depend on how many runs share it
+    assert np.isfinite(tr.final_gap[1]) and np.isclose(tr.final_gap[1], alone.final_gap[0], rtol=1e-12, atol=0)
+    assert tr.final_samples[1] == alone.final_samples[0] == 5 * tr.stop_t[1]
+    ok = run(pr, "sgd", w0[0], 200, [3], {"gamma": 1e-3, "batch": 5})
+    assert np.array_equal(ok.w_final[0], tr.w_final[0])

@@ -128,3 +128,13 @@ def test_spider_sfo_full_gradient_steps_by_hand():
             g = pr.grad(x[None])[0]
             x = x - min(gamma / np.linalg.norm(g), lr) * g
         assert np.allclose(tr.w_final[0], x, rtol=1e-12) and tr.final_samples[0] == 2 * 30
+
+
+def test_insgd_refuses_k_beside_L1():
+    """eq. (13) sets k from L1; given both, one would be ignored silently: refused, naming both."""
+    from insgd.core import InputError
+    from insgd.numerics.optimizers import get_optimizer
+
+    with pytest.raises(InputError, match="opt k and opt L1 cannot both be given"):
+        get_optimizer("insgd").hyperparameters(2, {"gamma": 0.1, "beta": 0.5, "k": 2.0, "L1": 1.0})
+    assert "k" in get_optimizer("insgd").hyperparameters(2, {"gamma": 0.1, "beta": 0.5, "k": 2.0})

@@ -220,3 +220,32 @@ def test_cosh_pl_on_the_ball_for_rho_at_most_one(R, rho):
     ratio = np.sinh(w) ** rho / (2 * (np.cosh(w) - 1))
     assert pl.mu_at[rho] == pytest.approx(ratio.min(), rel=1e-9)
     assert np.argmin(ratio) == len(w) - 1
+
+
+@pytest.mark.parametrize(
+    "problem",
+    [
+        Power(p=4.0),
+        Power(p=3.0),
+        Power(p=2.5),
+        Power(p=6.0),
+        Quadratic(dim=1, cond=3.0),
+        Cosh(),
+        PaperExample1(),
+        PaperExample2(),
+    ],
+    ids=lambda p: p.label(),
+)
+def test_formula_is_the_problem_it_names(problem):
+    """Each 1-D problem's formula (the auditor's symbolic form) gives its NumPy value and gradient at sample points."""
+    import sympy as sp
+
+    from insgd.verify.safe_expr import parse_expr
+
+    e = parse_expr(problem.formula())
+    (w,) = e.free_symbols
+    f, df = sp.lambdify(w, e, "mpmath"), sp.lambdify(w, sp.diff(e, w), "mpmath")
+    xs = np.array([-1.7, -0.6, -0.1, 0.0, 0.3, 0.9, 1.4])
+    assert np.allclose([float(f(x)) for x in xs], problem.value(xs[:, None]), rtol=1e-12, atol=1e-14)
+    assert np.allclose([float(df(x)) for x in xs], problem.grad(xs[:, None])[:, 0], rtol=1e-12, atol=1e-14)
+    assert Power(p=4.0, dim=2).formula() is None and Quadratic(dim=3).formula() is None

@@ -303,3 +303,21 @@ def test_constants_are_bound_exactly_not_rounded_to_a_simple_rational():
     (1 - mu/L)^t Delta_0 vanished at t = 1 while the run (step 1/L in floats) left 6e-33: a false refutation."""
     r = check_theorem(KARIMI, Quadratic(dim=2, cond=1.0000000000000002), eps=1e-8)
     assert r["constants"]["L"] == 1.0000000000000002 and r["verdict"] == "pass"
+
+
+def test_records_refuse_misspelled_fields_and_compare_by_content():
+    from insgd.numerics.optimizers import OPTIMIZERS
+
+    th = next(iter(REGISTRY.values()))
+    for field_name, bad in (("reading", "printd"), ("bound_kind", "upper-bound"), ("algorithm", " "), ("measure", "gaps")):
+        with pytest.raises(ValueError, match=field_name):
+            dataclasses.replace(th, **{field_name: bad})
+    runnable = [t for t in REGISTRY.values() if t.checkable and 0 in t.bound]
+    assert runnable and all(t.algorithm in OPTIMIZERS for t in runnable)
+    from insgd.verify.theorem_check import check_theorem
+
+    typo = dataclasses.replace(runnable[0], key="typo", algorithm="gradient_descent")
+    with pytest.raises(InputError, match="optimizer must be one of"):
+        check_theorem(typo, Quadratic(dim=2))
+    same_key = dataclasses.replace(th, statement=th.statement + " (edited)")
+    assert same_key != th and dataclasses.replace(th) == th

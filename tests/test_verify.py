@@ -6,7 +6,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from insgd.numerics.problems import Cosh, Power
+from insgd.numerics.problems import Cosh, Power, Quadratic
 from insgd.verify.checks import check, complexity_check, tightest_setup
 from insgd.verify.cli import main
 from insgd.verify.fits import best_window, ols
@@ -280,3 +280,15 @@ def test_classical_L1_zero_is_accepted(tmp_path):
 def test_generalized_and_pl_rho_refusals(extra, word):
     r = cli("check", "--problem", "quadratic", "--beta", "1", *extra)
     assert_one_line_error(r, word)
+
+
+def test_certified_scales_bind_as_exact_binary_values():
+    """Regression (the Theorem 1 path): a certified L0 = 1 + 2^-52 is bound as that exact value, not as the simplest
+    nearby rational 1, which would lie below the certificate; exponents stay the rationals they encode (rho = 2)."""
+    import sympy as sp
+
+    from insgd.verify.checks import _predict, tightest_setup
+
+    s = tightest_setup(Quadratic(dim=2, cond=1 + 2**-52), 1)
+    inputs = _predict(s, 1e-3).inputs
+    assert inputs["L0"] == sp.Rational(2**52 + 1, 2**52) and inputs["rho"] == 2

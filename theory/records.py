@@ -47,6 +47,10 @@ MEASURES = {
 }
 
 
+READINGS = ("printed", "derived")  # the statement as the source prints it, or as its own proof gives it
+BOUND_KINDS = ("upper bound", "O")  # B(t) holds at every t, or up to constants
+
+
 @dataclass(frozen=True)
 class Theorem:
     key: str  # e.g. "theorem1.printed"
@@ -54,7 +58,7 @@ class Theorem:
     source: str  # paper, theorem number, equations
     reading: str  # "printed" or "derived"
     assumptions: tuple  # theory.assumptions.Assumption records
-    algorithm: str  # an optimizer of insgd.numerics.optimizers
+    algorithm: str  # an optimizer of insgd.numerics.optimizers (the checker refuses any other name)
     step_size: sp.Expr
     conditions: tuple = ()  # Condition records
     regimes: dict = field(default_factory=dict)  # k -> (name, relation); {} for a single regime
@@ -80,12 +84,15 @@ class Theorem:
     def __post_init__(self):
         if self.measure not in MEASURES:
             raise ValueError(f"measure must be one of {', '.join(MEASURES)}, got {self.measure!r}")
+        if self.reading not in READINGS:
+            raise ValueError(f"reading must be one of {', '.join(READINGS)}, got {self.reading!r}")
+        if self.bound_kind not in BOUND_KINDS:
+            raise ValueError(f"bound_kind must be one of {', '.join(BOUND_KINDS)}, got {self.bound_kind!r}")
+        if not isinstance(self.algorithm, str) or not self.algorithm.strip():
+            raise ValueError(f"algorithm must be a non-empty name, got {self.algorithm!r}")
 
-    def __hash__(self):
+    def __hash__(self):  # equal records have equal keys (the dataclass __eq__ compares every field)
         return hash(self.key)
-
-    def __eq__(self, other):
-        return isinstance(other, Theorem) and self.key == other.key
 
     @property
     def assumption_keys(self) -> tuple:

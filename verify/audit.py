@@ -1462,22 +1462,12 @@ def _bounded_worker(send, text, box, pl_claims, smooth_claims, time_s, progress)
 
 # -- registry problems ---------------------------------------------------------------------------------------------
 
-SYMBOLIC = {
-    "power": lambda prm: sp.Abs(W) ** parse_number("p", prm["p"]) if prm["dim"] == 1 else None,
-    "quadratic": lambda prm: W**2 / 2 if prm["dim"] == 1 else None,
-    "cosh": lambda prm: sp.cosh(W) - 1 if prm["dim"] == 1 else None,
-    "paper_example1": lambda prm: W**2 / 2 * (sp.exp(W**2) - 1) + W**2 / 2,
-    "paper_example2": lambda prm: W + W**2 / 2 + W**4,
-}
-
 
 def problem_expr(problem):
-    """The SymPy form of a 1-D registry problem (None when there is none)."""
-    make = SYMBOLIC.get(problem.name)
-    e = make(problem.params()) if make else None
-    if e is not None and problem.name == "power" and parse_number("p", problem.p).is_even:
-        e = W ** parse_number("p", problem.p)
-    return e
+    """The SymPy form of a registry problem, from the formula it carries (`Problem.formula`, parsed by the safe
+    parser: one definition of each problem's f), or None when it has none."""
+    text = problem.formula()
+    return None if text is None else parse_expr(text, f"{problem.name} formula")
 
 
 def audit_problem(problem, box=None, pl_claims=(), smooth_claims=(), time_s=TIME_LIMIT):
