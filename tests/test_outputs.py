@@ -152,3 +152,29 @@ def test_a_signal_during_the_main_job_leaves_nothing(tmp_path, sig, code):
     assert p.returncode == code, err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_signal_swallowed_by_a_finalizer_is_delivered_again():
+    """Python ignores an exception raised in a weakref callback or __del__ ("Exception ignored in"): a SIGINT or
+    SIGTERM arriving there must still stop the run (found by the main-job signal test: exit 0 after Ctrl-C)."""
+    import gc
+    import weakref
+
+    from insgd.verify import cli as cli_module
+
+    class Thing:
+        pass
+
+    for make in (KeyboardInterrupt, lambda: cli_module.Terminated(signal.SIGTERM)):
+
+        def cb(_, make=make):
+            raise make()
+
+        with pytest.raises((KeyboardInterrupt, cli_module.Terminated)), cli_module._signals_raise():
+            obj = Thing()
+            ref = weakref.ref(obj, cb)  # noqa: F841
+            del obj
+            gc.collect()
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < 5:
+                pass

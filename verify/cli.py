@@ -1295,11 +1295,26 @@ def _signals_raise():
         yield
         return
     old = {s: signal.signal(s, _terminate) for s in sigs}
+    old_hook = sys.unraisablehook
+    sys.unraisablehook = _redeliver
     try:
         yield
     finally:
+        sys.unraisablehook = old_hook
         for s, h in old.items():
             signal.signal(s, h)
+
+
+def _redeliver(u):
+    """A signal's exception raised inside a finalizer or weakref callback is swallowed by Python ("Exception
+    ignored in ..."), and the run would go on as if no signal had come: send the signal again from a helper thread a
+    moment later, so that it is raised in the main program once the finalizer has returned. Other unraisable
+    exceptions go to the default hook."""
+    if isinstance(u.exc_value, Terminated | KeyboardInterrupt):
+        signum = u.exc_value.signum if isinstance(u.exc_value, Terminated) else signal.SIGINT
+        threading.Timer(0.02, os.kill, (os.getpid(), signum)).start()
+    else:
+        sys.__unraisablehook__(u)
 
 
 def main(argv=None) -> int:

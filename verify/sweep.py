@@ -33,10 +33,13 @@ class SerialExecutor:
 
 def _quiet_worker():
     """Workers leave Ctrl-C (SIGINT, sent to the whole process group) to the parent, which cancels them and cleans
-    up: no worker prints a traceback."""
+    up; SIGTERM and SIGHUP (from the terminal's group, or the parent's terminate()) end a worker at once with the
+    default action, not through the handler the parent installed before forking it: no worker prints a traceback."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
 
 
 def default_executor(workers=None) -> Executor:
