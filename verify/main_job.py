@@ -1,6 +1,7 @@
 """`insgd verify all`: every check on every problem it applies to; a report, a summary and figures."""
 
 import json
+import math
 import re
 import time
 
@@ -71,6 +72,18 @@ def _check_case(args):
     return check(prob, beta, eps_grid=grid, **opts)
 
 
+def _cost(prob, beta, opts, grid) -> float:
+    """A check's expected cost, for scheduling only: its derived T at the smallest eps (inf when it cannot say)."""
+    from insgd.verify.checks import _predict, tightest_setup
+
+    try:
+        s = tightest_setup(prob, beta, **{k: v for k, v in opts.items() if k in ("w0", "generalized", "rho")})
+        d0 = float(prob.value(np.asarray(s.w0, float)[None])[0] - prob.fstar)
+        return float(_predict(s, float(min(grid)), d0).T_derived)
+    except Exception:  # noqa: BLE001 (a case the check itself will report on)
+        return math.inf
+
+
 def run_all(out="insgd-report", quick=False, force=False, progress=True, data=None, workers=None, backend=None) -> dict:
     """Every input (the output folder, the data file) is validated before the first check runs; the report is
     written into a temporary sibling folder and moved into place only when every section has succeeded."""
@@ -96,8 +109,14 @@ def _run_all(out, quick, progress, data, workers, backend) -> dict:
     from insgd.verify.sweep import default_executor, stop_executor
 
     pool = None if workers == 1 else default_executor(workers)
+    sections = {}
     try:
-        done = map(_check_case, jobs) if pool is None else pool.map(_check_case, jobs)
+        if pool is None:
+            done = map(_check_case, jobs)
+        else:  # the longest first (T_derived at the smallest eps), so no long check starts last; results in order
+            order = sorted(range(len(jobs)), key=lambda i: -_cost(*jobs[i]))
+            futs = {i: pool.submit(_check_case, jobs[i]) for i in order}
+            done = (futs[i].result() for i in range(len(jobs)))
         for i, ((prob, beta, opts), res) in enumerate(
             bar(zip(cases, done, strict=True), len(cases), "[Theorem 1] checks", not progress, "checks"), 1
         ):
@@ -107,36 +126,30 @@ def _run_all(out, quick, progress, data, workers, backend) -> dict:
             j = res.to_json()
             j["label"], j["figure"] = label, fig
             results.append(j)
+        sections["Theorem 1 checks"] = time.perf_counter() - t0
+        from insgd.verify.paper_audit import paper_audit
+
+        # The sections below do not depend on each other: Theorem 2, the registered theorems and the paper audit run
+        # in the pool while this process runs the reproductions (each returns plain data; progress lines come from
+        # here, the workers are quiet).
+        later = [
+            ("Theorem 2 / Lemma 2", theorem2_section, (quick,)),
+            ("registered theorems", theorems_section, ()),
+            ("paper audit", paper_audit, (quick, results, data)),
+        ]
+        futures = {name: pool.submit(_timed, fn, *args) for name, fn, args in later} if pool is not None else {}
+        repro = _reproductions(out, quick, progress, data, backend, sections)
+        got = {}
+        for name, fn, args in later:
+            stage(f"[{name}]" + (" (in the worker pool)" if futures else ""), not progress)
+            got[name], sections[name] = futures[name].result() if futures else _timed(fn, *args)
     except BaseException:
         if pool is not None:
             stop_executor(pool)
         raise
     if pool is not None:
         pool.shutdown()
-    stage("[Theorem 2 / Lemma 2] I-NSGD seeds, Lemma 2 Monte Carlo, independence", not progress)
-    t2 = theorem2_section(quick)
-    from insgd.verify.reproduce import reproduce
-
-    repro = {}
-    (out / "reproduce").mkdir()
-    for which, kw in (("phase-retrieval", {}), ("dro", {"data": data})):
-        if which == "dro" and data is None:
-            continue
-        n = {"seeds": 3, "tuning_seeds": 2} if quick else {}  # full: the defaults (20 evaluation, 5 tuning seeds)
-        r = reproduce(
-            which, quick=quick, out=out / "reproduce" / which, force=True, progress=progress, backend=backend, **n, **kw
-        )
-        repro[which] = {
-            "conclusion": r["conclusion"],
-            "figure": f"reproduce/{which}/{which}.png",
-            "markdown": f"reproduce/{which}/{which}.md",
-        }
-    from insgd.verify.paper_audit import paper_audit
-
-    stage("[registered theorems] every checkable theorem on every problem it applies to", not progress)
-    registered = theorems_section()
-    stage("[paper audit] every checkable statement", not progress)
-    audit = paper_audit(quick=quick, checks=results, data=data)
+    t2, registered, audit = got["Theorem 2 / Lemma 2"], got["registered theorems"], got["paper audit"]
     by_kind = {
         "Theorem 1 checks": [r["verdict"] for r in results],
         "Theorem 2 checks": [c["verdict"] for c in t2["checks"]],
@@ -148,6 +161,7 @@ def _run_all(out, quick, progress, data, workers, backend) -> dict:
         "quick": quick,
         "backend": backend,  # the engine's compute backend for the reproductions (numerics/fused.py)
         "elapsed_s": time.perf_counter() - t0,
+        "sections_s": sections,  # seconds of each section (those in the pool overlap the reproductions)
         "verdict_counts": {v: verdicts.count(v) for v in CHECK_VERDICTS},
         "verdict_counts_by_kind": {k: {v: vs.count(v) for v in CHECK_VERDICTS} for k, vs in by_kind.items()},
         "not_applicable": sum(r["verdict"] == NOT_APPLICABLE for r in registered),
@@ -167,6 +181,35 @@ def _run_all(out, quick, progress, data, workers, backend) -> dict:
     (out / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False))
     (out / "report.md").write_text(_report(summary))
     return summary
+
+
+def _timed(fn, *args):
+    """(fn(*args), seconds it took): a top-level function, so that a process pool can run it."""
+    t0 = time.perf_counter()
+    return fn(*args), time.perf_counter() - t0
+
+
+def _reproductions(out, quick, progress, data, backend, sections) -> dict:
+    """The paper's experiments (verify/reproduce.py) into out/reproduce/; DRO only with the data."""
+    from insgd.verify.reproduce import reproduce
+
+    repro = {}
+    (out / "reproduce").mkdir()
+    for which, kw in (("phase-retrieval", {}), ("dro", {"data": data})):
+        if which == "dro" and data is None:
+            continue
+        n = {"seeds": 3, "tuning_seeds": 2} if quick else {}  # full: the defaults (20 evaluation, 5 tuning seeds)
+        t0 = time.perf_counter()
+        r = reproduce(
+            which, quick=quick, out=out / "reproduce" / which, force=True, progress=progress, backend=backend, **n, **kw
+        )
+        sections[f"reproduction, {which}"] = time.perf_counter() - t0
+        repro[which] = {
+            "conclusion": r["conclusion"],
+            "figure": f"reproduce/{which}/{which}.png",
+            "markdown": f"reproduce/{which}/{which}.md",
+        }
+    return repro
 
 
 T2_CASES = [

@@ -37,6 +37,7 @@ from insgd.verify.checks import FLOAT_REL, Distance
 MAX_ITERS = 1_000_000
 DEFAULT_EPS = {"gap": 1e-6, "min_grad_norm": 1e-2}
 DEEP_REL, DEEP_FACTOR = 1e-12, 10  # the bound is held past eps: down to 1e-12 B(0), within 10x the T(eps) iterations
+DEEP_MIN = 10_000  # ... and, once the run has reached eps at t_hit, within max(10 t_hit, DEEP_MIN) iterations
 STOCHASTIC_SEEDS, STOCHASTIC_ITERS, STOCHASTIC_DELTA, GRID_POINTS = 256, 1000, 1e-3, 12
 TRUNCATE = 1.5  # the lower confidence bound truncates A(t) at TRUNCATE * B(t), fixed before any run
 
@@ -238,17 +239,25 @@ def _bound_fn(theorem, vals):
 
 def _deterministic_check(theorem, problem, vals, hp, w0, noise, eps, radius):
     """The bound at every iterate, past the target eps: a claim "measured <= B(t) for every t" is held against the
-    run until B(t) falls to DEEP_REL * B(0) (at most DEEP_FACTOR x the iterations T(eps) needs, and MAX_ITERS), so
-    a rate slightly too fast is not passed because the run stopped at eps before the slow mode dominated; T(eps) is
-    held against the first t the run reached eps."""
+    run until B(t) falls to DEEP_REL * B(0), the measure to DEEP_REL of its start, or DEEP_FACTOR x the iterations
+    the run took to reach eps (at least DEEP_MIN; at most DEEP_FACTOR x T(eps) and MAX_ITERS), so a rate slightly
+    too fast is not passed because the run stopped at eps before the slow mode dominated; T(eps) is held against
+    the first t the run reached eps."""
     eps = DEFAULT_EPS[theorem.measure] if eps is None else eps
     if 0 not in theorem.cases:
         raise InputError(f"theorem {theorem.key} has no T(eps) (cases[0]) to check")
     B = _bound_fn(theorem, vals)
     T_bound = _first_below(B, eps, theorem.cases[0][0].T, {**vals, S.eps: eps})
     iters = int(min(T_bound + 1, MAX_ITERS)) if math.isfinite(T_bound) else MAX_ITERS
-    deep = _deep_horizon(B, iters)
     on_grad = theorem.measure == "min_grad_norm"
+    # where the run first reaches eps (a run stopped there; the T(eps) claim needs no more), so that a loose bound
+    # (T_bound thousands of times t_hit) is not held over millions of iterations after eps
+    first = run(problem, theorem.algorithm, w0, iters, [0], hp, noise=noise, n_checkpoints=1,
+                **{"eps_grad" if on_grad else "eps_gap": eps})  # fmt: skip
+    t_hit = int(first.hit_grad_t[0] if on_grad else first.hit_gap_t[0])
+    deep = _deep_horizon(B, iters)
+    if t_hit >= 0:
+        deep = min(deep, max(DEEP_FACTOR * t_hit, DEEP_MIN, t_hit + 1))
     start = problem.value_and_grad(np.asarray(w0, float)[None])
     m0 = float(np.linalg.norm(start[1][0])) if on_grad else float(start[0][0] - problem.fstar)
     floor = DEEP_REL * m0 if math.isfinite(m0) and m0 > 0 else None  # below it float64 no longer resolves the measure
