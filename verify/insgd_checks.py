@@ -17,6 +17,7 @@ from insgd.theory.insgd import LEMMA2_CHEBYSHEV, LEMMA2_PINELIS, T_order, predic
 from insgd.theory.numbers import InputError, exact
 from insgd.verify.checks import L1_FLOOR, tightest_setup
 from insgd.verify.progress import bar
+from insgd.verify.verdicts import INCONCLUSIVE, interval_verdict
 
 DEFAULT_BUDGET = 200_000  # iterations a Theorem 2 check may run per seed; reported when it binds
 
@@ -65,11 +66,8 @@ class Theorem2Result:
         below and every run had its full T; inconclusive otherwise (the interval straddles 1/2, or the iteration
         budget ended runs before T, so a run counted as a miss might still have hit within T)."""
         if self.precondition:
-            return "inconclusive"  # the derived theorem promises nothing here
-        lo, hi = self.fraction_ci
-        if lo >= 0.5:
-            return "pass"
-        return "fail" if hi < 0.5 and not self.not_finished else "inconclusive"
+            return INCONCLUSIVE  # the derived theorem promises nothing here
+        return interval_verdict(*self.fraction_ci, 0.5, at_least=True, complete=not self.not_finished)
 
     def statement(self) -> str:
         """The verdict as a sentence naming what was checked (verify.verdicts)."""
@@ -243,9 +241,10 @@ def lemma2_check(tau1, tau2, dim, grad_norm, trials=10_000, seed=0, oracle="synt
         "paper_states": 0.0,
         "oracle": oracle,
         "paper_refuted": fails > 0,
-        "verdict": "fail" if ci[0] > bound else "pass",  # the derived bound is refuted only if the interval is above
-        "verdict_rule": "derived reading, P(fail) <= min(4 tau1^2/B, 2 exp(-B/(8 tau1^2))): fail only if the 95% "
-        "interval lies above it; the printed reading (it never fails) is refuted by any failure",
+        "verdict": interval_verdict(*ci, bound, at_least=False),  # pass only if the whole interval is below
+        "verdict_rule": "derived reading, P(fail) <= min(4 tau1^2/B, 2 exp(-B/(8 tau1^2))): pass if the 95% interval "
+        "lies below it, fail if it lies above, inconclusive if it straddles; the printed reading (it never fails) is "
+        "refuted by any failure",
     }
 
 

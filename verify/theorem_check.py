@@ -33,6 +33,7 @@ from insgd.numerics.engine import memory_limit, run
 from insgd.numerics.optimizers import get_optimizer
 from insgd.theory import symbols as S
 from insgd.verify.checks import FLOAT_REL, Distance
+from insgd.verify.verdicts import FAIL, INCONCLUSIVE, PASS, bound_verdict, pointwise_verdict
 
 MAX_ITERS = 1_000_000
 DEFAULT_EPS = {"gap": 1e-6, "min_grad_norm": 1e-2}
@@ -291,11 +292,12 @@ def _deterministic_check(theorem, problem, vals, hp, w0, noise, eps, radius):
         "measured_last": float(measured[-1]),
     }
     fail_t = None
+    verdict = bound_verdict(bool(above.any()), hit >= 0, math.isfinite(T_bound) and stop >= math.ceil(T_bound))
     if above.any():
         i = int(np.argmax(above))
         fail_t = int(t[i])
         res.update(
-            verdict="fail",
+            verdict=verdict,
             evidence=f"refuted by a run: at t = {int(t[i])}, {what} = {measured[i]:.6g} > bound {bound[i]:.6g} "
             f"({theorem.algorithm} with {_hp_text(hp)}, w0 = {_vec_text(w0)})",
             witness_run={
@@ -304,13 +306,13 @@ def _deterministic_check(theorem, problem, vals, hp, w0, noise, eps, radius):
                 "bound": bound[: i + 1].tolist()[-20:],
             },
         )
-    elif hit < 0 and stop >= math.ceil(T_bound):
-        res.update(verdict="fail", evidence=f"refuted by a run: {what} = {measured[-1]:.6g} > eps = {eps:g} at T = {stop}")
-    elif hit < 0:
-        res.update(verdict="inconclusive", evidence=f"capped at {MAX_ITERS} iterations before T_bound = {T_bound:.3g}")
+    elif verdict == FAIL:
+        res.update(verdict=verdict, evidence=f"refuted by a run: {what} = {measured[-1]:.6g} > eps = {eps:g} at T = {stop}")
+    elif verdict == INCONCLUSIVE:
+        res.update(verdict=verdict, evidence=f"capped at {MAX_ITERS} iterations before T_bound = {T_bound:.3g}")
     else:
         res.update(
-            verdict="pass",
+            verdict=verdict,
             evidence=f"not refuted on this run: {what} <= B(t) at all {stop + 1} iterates (t = 0..{stop}, down to "
             f"{what} = {measured[-1]:.3g}, past eps); eps = {eps:g} reached at t = {hit} <= T_bound = {T_bound:.4g} "
             f"(tightness T_bound / T_measured = {T_bound / max(hit, 1):.3g})",
@@ -388,25 +390,26 @@ def _expectation_check(theorem, problem, vals, hp, w0, noise, seeds, iters, delt
     }
     where = f"{theorem.algorithm} with {_hp_text(hp)}, noise {noise}, w0 = {_vec_text(w0)}, seeds 0..{R - 1}"
     bad = lcb > Bt * (1 + FLOAT_REL)
-    if bad.any():
+    verdict = pointwise_verdict(lcb, ucb, Bt * (1 + FLOAT_REL))
+    if verdict == FAIL:
         i = int(np.argmax(bad))
         res.update(
-            verdict="fail",
+            verdict=verdict,
             evidence=f"refuted by {R} runs: at t = {grid[i]}, E[A(t)] >= {lcb[i]:.6g} (distribution-free lower bound, "
             f"confidence 1 - {delta:g} over the grid; sample mean {mean[i]:.6g}) > bound {Bt[i]:.6g} ({where})",
             witness_run={"t": grid[: i + 1].tolist(), "mean": mean[: i + 1].tolist(), "bound": Bt[: i + 1].tolist()},
         )
-    elif np.all(ucb <= Bt):
+    elif verdict == PASS:
         res.update(
-            verdict="pass",
+            verdict=verdict,
             evidence=f"at all {len(grid)} t of the grid 1..{K}, the Student-t upper confidence bound of E[A(t)] "
             f"(level {delta:g}) is below B(t) ({R} runs; a statistical statement); tightness min_t B(t) / mean A(t) "
             f"= {ratio[j]:.3g} at t = {grid[j]}",
         )
     else:
-        i = int(np.argmax(ucb > Bt))
+        i = int(np.argmax(ucb > Bt * (1 + FLOAT_REL)))
         res.update(
-            verdict="inconclusive",
+            verdict=verdict,
             evidence=f"at t = {grid[i]} the sample mean {mean[i]:.6g} is within the confidence interval of the bound "
             f"{Bt[i]:.6g} (upper bound {ucb[i]:.6g}, lower bound {lcb[i]:.6g}); more runs (--seeds) "
             f"narrow it. Tightness min_t B(t) / mean A(t) = {ratio[j]:.3g}",

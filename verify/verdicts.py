@@ -66,6 +66,34 @@ def worst(verdicts) -> str:
     return FAIL if FAIL in vs else INCONCLUSIVE if (INCONCLUSIVE in vs or not vs) else PASS
 
 
+# -- the rules: every check's verdict comes from one of these, applied to its evidence ------------------------------
+
+
+def interval_verdict(lo, hi, claimed, at_least=True, complete=True) -> str:
+    """A claim about a probability or an expectation, held against a confidence interval [lo, hi] for it.
+    Claim "value >= claimed" (at_least): pass when the whole interval lies at or above it, fail when the whole
+    interval lies below it and the evidence is complete (no run cut short, which could only have raised the value),
+    else inconclusive. Claim "value <= claimed": the mirror image (pass when hi <= claimed, fail when lo > claimed)."""
+    if at_least:
+        return PASS if lo >= claimed else FAIL if (hi < claimed and complete) else INCONCLUSIVE
+    return PASS if hi <= claimed else FAIL if (lo > claimed and complete) else INCONCLUSIVE
+
+
+def bound_verdict(violated: bool, reached_eps: bool, ran_past_T: bool) -> str:
+    """A deterministic promise "measure <= B(t) at every t, and measure <= eps by T(eps)" held against one run:
+    fail when an iterate exceeds B(t), or when the run went past T(eps) without reaching eps; inconclusive when it was
+    capped before T(eps); else pass (not refuted on this run)."""
+    if violated or (not reached_eps and ran_past_T):
+        return FAIL
+    return PASS if reached_eps else INCONCLUSIVE
+
+
+def pointwise_verdict(lower, upper, bound) -> str:
+    """A promise "E[A(t)] <= B(t) for every t" held against confidence bounds at each t of a grid: fail if at some t
+    the lower bound exceeds B(t), pass if the upper bound is below B(t) at every t, else inconclusive."""
+    return worst(interval_verdict(lo, hi, b, at_least=False) for lo, hi, b in zip(lower, upper, bound, strict=True))
+
+
 GLOSSARY_START, GLOSSARY_END = "<!-- glossary:start -->", "<!-- glossary:end -->"
 
 
