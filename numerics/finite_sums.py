@@ -26,7 +26,8 @@ from insgd.numerics.problems import Problem, _int, _num, register
 
 
 class FiniteSum(Problem):
-    """f = mean_r f_r. Subclasses implement sample_grads(W, idx) -> mean over idx[k] for each run k."""
+    """f = mean_r f_r. Subclasses implement sample_grads(W, idx, backend) -> mean over idx[k] for each run k, and
+    list in fused_backends the backends with a fused kernel for it (numerics/fused.py)."""
 
     fstar_status = "estimated (L-BFGS from several starts)"
 
