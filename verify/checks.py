@@ -112,19 +112,19 @@ def tightest_setup(problem, beta, w0=None, generalized=False, rho=None) -> Setup
             ((c, r) for c in pls for r in c.mu_at if math.isclose(r, float(rho), rel_tol=1e-12)), key=lambda x: x[0].mu_at[x[1]]
         )
     return Setup(
-        problem,
-        exact(beta),
-        w0,
-        sm.L0,
-        sm.L1,
-        sm.alpha,
-        rho,
-        pl.mu_at[rho],
-        str(_smaller(sm.region, pl.region)),
-        "certified",
-        bool(pl.tight),
-        dict(pl.exact),
-        _smaller(sm.region, pl.region).radius,
+        problem=problem,
+        beta=exact(beta),
+        w0=w0,
+        L0=sm.L0,
+        L1=sm.L1,
+        alpha=sm.alpha,
+        rho=rho,
+        mu=pl.mu_at[rho],
+        region=str(_smaller(sm.region, pl.region)),
+        source="certified",
+        tight=bool(pl.tight),
+        exact=dict(pl.exact),
+        radius=_smaller(sm.region, pl.region).radius,
     )
 
 
@@ -135,19 +135,19 @@ def given_setup(problem, beta, L0, L1, alpha, rho, mu, w0=None) -> Setup:
     R = float(np.linalg.norm(w0 - problem.argmin))
     v = {k: float(exact(x)) for k, x in (("L0", L0), ("L1", L1), ("alpha", alpha), ("rho", rho), ("mu", mu))}
     return Setup(
-        problem,
-        exact(beta),
-        w0,
-        v["L0"],
-        v["L1"],
-        v["alpha"],
-        v["rho"],
-        v["mu"],
-        f"ball(radius={R:g})",
-        "given",
-        False,
-        {"L0": str(L0), "L1": str(L1), "alpha": str(alpha), "rho": str(rho), "mu": str(mu)},
-        R,
+        problem=problem,
+        beta=exact(beta),
+        w0=w0,
+        L0=v["L0"],
+        L1=v["L1"],
+        alpha=v["alpha"],
+        rho=v["rho"],
+        mu=v["mu"],
+        region=f"ball(radius={R:g})",
+        source="given",
+        tight=False,
+        exact={"L0": str(L0), "L1": str(L1), "alpha": str(alpha), "rho": str(rho), "mu": str(mu)},
+        radius=R,
     )
 
 
@@ -283,24 +283,24 @@ def regime_check(s: Setup, eps: float) -> RegimeResult:
     lo, hi = q0 - bias - 2 * half, q0 + bias + 2 * half  # 2 half-widths: q0 combines two fits (2 q2 - q1)
     measured = 1 if lo > 1 else 3 if hi < 1 else "boundary"
     return RegimeResult(
-        pred.regime,
-        measured,
-        float(pred.q),
-        q0,
-        (lo, hi),
-        q1.ci,
-        bias,
-        holds,
-        first,
-        ratio,
-        T_der,
-        hit,
-        budget_binds,
-        eps,
-        withheld if holds is None else None,
-        t[sub].tolist(),
-        gap[sub].tolist(),
-        bound[sub].tolist(),
+        regime_predicted=pred.regime,
+        regime_measured=measured,
+        q_predicted=float(pred.q),
+        q_measured=q0,
+        q_interval=(lo, hi),
+        q_fit_ci=q1.ci,
+        q_bias=bias,
+        bound_holds=holds,
+        first_violation=first,
+        bound_ratio_max=ratio,
+        T_derived=T_der,
+        T_hit=hit,
+        budget_binds=budget_binds,
+        eps=eps,
+        withheld=withheld if holds is None else None,
+        t=t[sub].tolist(),
+        gap=gap[sub].tolist(),
+        bound=bound[sub].tolist(),
     )
 
 
@@ -361,21 +361,21 @@ def complexity_check(s: Setup, eps_grid) -> ComplexityResult:
     e_loc = ols(x, np.log(T_der[ok] / (x if log else 1.0))).slope if ok.sum() >= 3 else nan
     e_pap = None if preds[0].T_exponent_paper is None else float(preds[0].T_exponent_paper)
     return ComplexityResult(
-        eps_grid.tolist(),
-        T.tolist(),
-        T_der.tolist(),
-        fit.slope,
-        fit.ci,
-        interval,
-        e_der,
-        e_loc,
-        e_pap,
-        log,
-        sound,
-        capped,
-        fit,
-        unsound,
-        withheld,
+        eps=eps_grid.tolist(),
+        T_measured=T.tolist(),
+        T_derived=T_der.tolist(),
+        exponent_measured=fit.slope,
+        exponent_ci=fit.ci,
+        exponent_interval=interval,
+        exponent_derived=e_der,
+        exponent_derived_local=e_loc,
+        exponent_paper=e_pap,
+        log_factor=log,
+        T_sound=sound,
+        capped=capped,
+        fit=fit,
+        unsound=unsound,
+        withheld=withheld,
     )
 
 
@@ -628,16 +628,16 @@ def check(problem, beta, eps_grid=None, w0=None, constants=None, audit_time_s=20
         "tight": s.tight,
     }
     return CheckResult(
-        problem.name,
-        problem.params(),
-        setup,
-        reg,
-        comp,
-        assertions,
-        pred.paper_agrees,
-        pred.disagreement,
-        list(pred.warnings),
-        audit,
+        problem=problem.name,
+        params=problem.params(),
+        setup=setup,
+        regime=reg,
+        complexity=comp,
+        assertions=assertions,
+        paper_agrees=pred.paper_agrees,
+        disagreement=pred.disagreement,
+        warnings=list(pred.warnings),
+        constants_audit=audit,
     )
 
 
