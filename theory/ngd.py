@@ -38,7 +38,16 @@ from insgd.theory import assumptions as A
 from insgd.theory import symbols as S
 from insgd.theory.admissibility import HYPOTHESES, admissible_forms
 from insgd.theory.asymptotics import order_in_inverse_eps
-from insgd.theory.numbers import InputError, ceil_int_or_mpf, exact, in_closed, json_number, nonnegative, positive
+from insgd.theory.numbers import (
+    InputError,
+    ceil_int_or_mpf,
+    exact,
+    formula_text,
+    in_closed,
+    json_number,
+    nonnegative,
+    positive,
+)
 from insgd.theory.records import Case, Condition, Theorem, differences
 
 L0, L1, alpha, beta, rho, mu, eps, t, Delta0, gamma = (
@@ -208,7 +217,7 @@ def explain_orders(printed, derived, gamma_exp) -> str:
     (e_pap, log_pap, kind, expr), (e_der, log_der) = printed, derived
     der = f"T = O(eps^-{e_der}{' log(1/eps)' if log_der else ''})"
     if e_pap is None:
-        return f"printed: T = {kind}({sp.sstr(expr)}) iterations after an unspecified T0, no O(eps^-e) bound; derived: {der}"
+        return f"printed: T = {kind}({formula_text(expr)}) iterations after an unspecified T0, no O(eps^-e) bound; derived: {der}"
     if sp.simplify(e_pap - e_der) == 0 and log_pap == log_der:
         return ""
     pap = f"T = O(eps^-{e_pap}{' log(1/eps)' if log_pap else ''})"
@@ -368,7 +377,7 @@ def predict_ngd(L0_v, L1_v, alpha_v, beta_v, rho_v, mu_v, eps_v, delta0=None) ->
     e_der = e_der.subs(br)
     case, pcase = THEOREM1_PRINTED.case(k, vals)
     expr, kind = pcase.T.subs(br), pcase.kind
-    paper_txt = f"T = {kind}({sp.sstr(expr)})" + (" iterations after some T0" if k == 3 else "")
+    paper_txt = f"T = {kind}({formula_text(expr)})" + (" iterations after some T0" if k == 3 else "")
     e_pap, log_pap = paper_orders()[(k, case)]
     e_pap = None if e_pap is None else e_pap.subs(br)
     rate_paper = THEOREM1_PRINTED.bound[k].subs(consts).subs(gamma, gam)

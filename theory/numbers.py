@@ -48,6 +48,17 @@ def exact(x):
     return parse_number("value", x)
 
 
+def formula_text(expr) -> str:
+    """A formula in eps as a person writes it: log(epsilon**(-4)) -> 4*log(1/eps), epsilon**(-1/2) -> eps^(-1/2)."""
+    e = sp.sympify(expr)
+    eps_syms = [x for x in e.free_symbols if x.name in ("epsilon", "eps")]
+    if eps_syms:
+        x = eps_syms[0]
+        e = sp.expand_log(e, force=True).subs(sp.log(x), -sp.Symbol("log(1/eps)"))
+        e = e.subs(x, sp.Symbol("eps", positive=True))
+    return sp.sstr(e).replace("**", "^")
+
+
 def require(cond: bool, name: str, condition: str, value) -> None:
     if not cond:
         raise InputError(f"{name} must satisfy {condition}, got {show(value)}")

@@ -72,6 +72,7 @@ class Setup:
     tight: bool = False  # the PL certificate is an equality: the rate is attained
     exact: dict = field(default_factory=dict)  # constants as exact text where known
     radius: float | None = None  # the certificates hold on the ball of this radius around the minimizer (None: global)
+    status: str = ""  # how the problem obtained its constants (Constants.status, e.g. "certified (L0 and mu numerical)")
 
 
 def _start(problem, w0):
@@ -125,6 +126,7 @@ def tightest_setup(problem, beta, w0=None, generalized=False, rho=None) -> Setup
         tight=bool(pl.tight),
         exact=dict(pl.exact),
         radius=_smaller(sm.region, pl.region).radius,
+        status=cons.status,
     )
 
 
@@ -625,6 +627,7 @@ def check(problem, beta, eps_grid=None, w0=None, constants=None, audit_time_s=20
         "beta_exact": str(s.beta),
         "w0": s.w0.tolist(),
         "constants_source": s.source,
+        "constants_status": s.status or s.source,  # for display: how the constants were obtained
         "tight": s.tight,
     }
     return CheckResult(

@@ -590,7 +590,7 @@ def cmd_check(args) -> int:
         (
             "constants",
             f"L0={j['L0']:.4g} L1={j['L1']:.3g} alpha={j['alpha']:.3g} rho={j['rho']:.4g} mu={j['mu']:.4g} "
-            f"({j['constants_source']}, {j['region']}{', PL tight' if j['tight'] else ''})",
+            f"({j.get('constants_status', j['constants_source'])}, {j['region']}{', PL tight' if j['tight'] else ''})",
         ),
         ("regime predicted / measured", f"{j['regime']} / {j['regime_measured']}"),
         ("T exponent printed / derived", f"{_g(j['T_exponent_paper'])} / {j['T_exponent_derived']:.4g}"),
@@ -797,11 +797,20 @@ def cmd_audit(args) -> int:
     return 1 if any(c["verdict"] == "fails" for c in out["claims"]) else 0
 
 
+def _num_text(x):
+    """A number for a text line (10 significant digits); anything else as it is."""
+    return f"{x:.10g}" if isinstance(x, float) else x
+
+
 def _short(v, n=6):
-    """A list for a text line: the first n entries and the count (a 100-dimensional witness is in the JSON)."""
-    if not isinstance(v, list) or len(v) <= n:
+    """A point for a text line: one coordinate as a number, several in parentheses, the first n and the count of a
+    long one (the full witness is in the JSON, at full precision)."""
+    if not isinstance(v, list):
         return v
-    return "[" + ", ".join(f"{x:.6g}" for x in v[:n]) + f", ... ({len(v)} entries; --json for all)]"
+    if len(v) == 1:
+        return f"{v[0]:.10g}"
+    head = ", ".join(f"{x:.10g}" for x in v[:n])
+    return f"({head})" if len(v) <= n else f"({head}, ... {len(v)} entries; --json for all)"
 
 
 def _emit_audit(out, args):
@@ -820,9 +829,13 @@ def _emit_audit(out, args):
     print(f"argmin = {_short(out.get('argmin'))}; stationary points = {_short(out.get('stationary_points'))}")
     rr, am = out.get("rho_range"), out.get("alpha_min")
     if rr:
-        print(f"admissible rho: none ({rr['why']})" if rr.get("empty") else f"admissible rho: [{rr.get('lo')}, {rr.get('hi')}]")
+        print(
+            f"admissible rho: none ({rr['why']})"
+            if rr.get("empty")
+            else f"admissible rho: [{_num_text(rr.get('lo'))}, {_num_text(rr.get('hi'))}]"
+        )
     if am:
-        print(f"alpha_min (Hessian form, global): {am.get('alpha_min')} ({am.get('why')})")
+        print(f"alpha_min (Hessian form, global): {_num_text(am.get('alpha_min'))} ({am.get('why')})")
     rows = []
     for c in out["claims"]:
         consts = ", ".join(f"{k}={v}" for k, v in c.get("constants_exact", c["constants"]).items())

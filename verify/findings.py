@@ -98,7 +98,13 @@ def findings(s: dict) -> str:
                 f"tightness {ratio} = {_span([r['tightness'] for r in rs])}"
                 + (f" (worst-case family: {_span(worst)})" if worst else "")
             )
-        out.append("* **Registered theorems**: " + "; ".join(parts) + ".")
+        na = s.get("not_applicable", 0)
+        out.append(
+            "* **Registered theorems**: "
+            + "; ".join(parts)
+            + (f" ({na} more theorem-problem pairs not applicable: the problem does not certify an assumption)" if na else "")
+            + "."
+        )
     from insgd.verify.paper_audit import counts
 
     c = counts(s["paper_audit"])
@@ -110,9 +116,11 @@ def findings(s: dict) -> str:
     for which, r in s["reproduce"].items():
         out.append(f"* **Reproduction, {which}**: {r['conclusion']['sentence']}")
     head = (
-        f"Numbers from the full `insgd verify all` ({s['verdict_counts']['pass']} pass, "
-        f"{s['verdict_counts']['inconclusive']} inconclusive, {s['verdict_counts']['fail']} fail; a pass is "
-        '"not refuted on the instances checked", never a proof); regenerate with `python tools/readme_findings.py`.'
+        f"Numbers from the full `insgd verify all`. The derived predictions and registered theorems give "
+        f"{s['verdict_counts']['pass']} pass, {s['verdict_counts']['inconclusive']} inconclusive and "
+        f'{s["verdict_counts"]["fail"]} fail; a pass is "not refuted on the instances checked", never a proof. The '
+        "paper's printed statements are judged separately (disagreements and the paper audit below). Regenerate with "
+        "`python tools/readme_findings.py`."
     )
     return head + "\n\n" + "\n".join(out) + "\n"
 

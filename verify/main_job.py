@@ -346,7 +346,9 @@ def _t2_report(t2) -> str:
         for name, v in x["estimators"].items()
     )
     c = t2["complexity"]
-    comp = ", ".join(f"eps={r['eps']:g}: T={r['T']:.3g}, median T_hit={_f(r['median_T_hit'])}" for r in c["theorem_parameters"])
+    comp = ", ".join(
+        f"eps={r['eps']:g}: T={r['T']:.3g}, median T_hit={_f(r['median_T_hit'], 5)}" for r in c["theorem_parameters"]
+    )
     tuned = ", ".join(f"eps={r['eps']:g}: {_f(r['median_T_hit'])}" for r in c["tuned"]["rows"])
     ci = c["exponent_ci"] or [None, None]
     return f"""## Theorem 2 (I-NSGD): the theorem's own parameters on many seeds
@@ -436,7 +438,8 @@ def _reason(r) -> str:
         pass  # regime 2 is q = 1: a measured interval containing 1 is the agreement
     elif str(pred) != str(meas):
         why = (
-            "the PL certificate is not an equality here: the local geometry gives another q than (2 - beta)/rho"
+            "the PL certificate is not an equality here, so the bound's recursion need not be attained and the "
+            "measured exponent of the one-step decrease (along this run, at this gamma) is not a test of the theorem"
             if not r["tight"]
             else "on a tight instance: see the rate assertion"
         )
@@ -454,7 +457,7 @@ def _reason(r) -> str:
 def _constants(r) -> str:
     return (
         f"L0={_f(r['L0'], 4)}, L1={_f(r['L1'], 4)}, alpha={_f(r['alpha'], 3)}; rho={_f(r['rho'], 4)}, mu={_f(r['mu'], 4)}; "
-        f"{r['region'].replace(' around the minimizer', '')}, {r['constants_source']}"
+        f"{r['region'].replace(' around the minimizer', '')}, {r.get('constants_status', r['constants_source'])}"
     )
 
 

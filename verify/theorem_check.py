@@ -407,12 +407,14 @@ def _expectation_check(theorem, problem, vals, hp, w0, noise, seeds, iters, delt
             f"= {ratio[j]:.3g} at t = {grid[j]}",
         )
     else:
-        i = int(np.argmax(ucb > Bt * (1 + FLOAT_REL)))
+        undecided = ucb > Bt * (1 + FLOAT_REL)
+        i = int(np.argmax(undecided))
         res.update(
             verdict=verdict,
-            evidence=f"at t = {grid[i]} the sample mean {mean[i]:.6g} is within the confidence interval of the bound "
-            f"{Bt[i]:.6g} (upper bound {ucb[i]:.6g}, lower bound {lcb[i]:.6g}); more runs (--seeds) "
-            f"narrow it. Tightness min_t B(t) / mean A(t) = {ratio[j]:.3g}",
+            evidence=f"at {int(undecided.sum())} of the {len(grid)} t of the grid the bound B(t) lies inside the "
+            f"confidence interval of E[A(t)]: first at t = {grid[i]}, B = {Bt[i]:.6g} within [{lcb[i]:.6g}, "
+            f"{ucb[i]:.6g}] (sample mean {mean[i]:.6g}); more runs (--seeds) narrow it. Tightness min_t B(t) / "
+            f"mean A(t) = {ratio[j]:.3g}",
         )
     return _left_ball(res, dist)
 

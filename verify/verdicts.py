@@ -35,7 +35,9 @@ GLOSSARY = {
     "T(eps) above the printed order, in the same coordinates (the measured slope agrees with the derived T(eps) on the "
     "same grid).",
     INCOMPLETE: "the paper states nothing comparable (e.g. regime 3 prints Omega(log) iterations after an "
-    "unspecified T0, no O(eps^-e) bound).",
+    "unspecified T0, no O(eps^-e) bound), or states a claim that holds only in a form or under a condition it does "
+    "not name (the paper audit: e.g. a smoothness claim true in the Hessian form and false in eq. (2)); the evidence "
+    "says which.",
     BY_DERIVATION: "the derived order differs from the printed one, but no tight measurement confirms it on this "
     "instance (the instance is not tight, or the measurement disagrees with both).",
     "regime": "Theorem 1's case: 1 if rho < 2 - beta (sublinear), 2 if rho = 2 - beta (linear), 3 if rho > 2 - beta. "
