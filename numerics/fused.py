@@ -100,3 +100,42 @@ def dro_grads(X, y, V, idx, lam, weight, nu, smooth):
     """finite_sums.DRO.sample_grads on the numba backend (X, y: C-contiguous float64)."""
     V, idx = _runs(V, idx)
     return _call("dro", idx.size * X.shape[1], X, y, V, idx, float(lam), float(weight), float(nu), bool(smooth))
+
+
+def ngd_runs(problem, W0, gamma, beta, eps, iters, center, record):
+    """Deterministic NGD runs on an analytic problem in one compiled loop, or None when numba or the problem's
+    kernel is absent (the caller then uses numerics/engine.run, the reference). The loop is the engine's, step for
+    step (eps: stop at the first f - f* <= eps per run; center: the distances an engine callback would see), with the
+    problem's formulas in the same order of operations; tests/test_fused.py holds it against the engine."""
+    spec = problem.fused_kind()
+    if spec is None or not available():
+        return None
+    from insgd.numerics import _numba_kernels as nk
+
+    kind, p, v1, v2 = spec
+    R = W0.shape[0]
+    args = (
+        kind,
+        float(p),
+        v1,
+        v2,
+        float(problem.fstar),
+        np.ascontiguousarray(W0, np.float64),
+        np.ascontiguousarray(np.broadcast_to(np.asarray(gamma, np.float64), (R,))),
+        float(beta),
+        np.ascontiguousarray(np.broadcast_to(np.asarray(eps, np.float64), (R,))),
+        int(iters),
+        np.ascontiguousarray(center, np.float64),
+        bool(record),
+    )
+    gap, hit, stop, diverged, fin, W, dist = _call_named(nk.ngd_loop, *args)
+    return {"gap": gap, "hit": hit, "stop": stop, "diverged": diverged, "final_gap": fin, "W": W, "dist": dist}
+
+
+def _call_named(k, *args):
+    n = len(k.signatures)
+    t0 = time.perf_counter()
+    out = k(*args)
+    if len(k.signatures) > n:
+        _COMPILE[k.__name__] = _COMPILE.get(k.__name__, 0.0) + time.perf_counter() - t0
+    return out

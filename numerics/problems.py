@@ -66,6 +66,10 @@ class Problem:
     def params(self) -> dict:
         return {}
 
+    def fused_kind(self):
+        """(kind, p, v1, v2) for the compiled NGD loop (numerics/_numba_kernels._value_grad), or None."""
+        return None
+
     def formula(self) -> str | None:
         """f in the auditor's expression language (variable w; verify/safe_expr.py parses it, never evaluates it),
         for the one-dimensional problems; None otherwise. Tested against value and grad (tests/test_numerics_problems)."""
@@ -120,6 +124,9 @@ class Power(Problem):
 
     def params(self):
         return {"p": self.p, "dim": self.dim}
+
+    def fused_kind(self):
+        return 0, float(self.p), np.zeros(0), np.zeros(0)
 
     def formula(self):
         if self.dim != 1:
@@ -209,6 +216,9 @@ class PowerSum(Problem):
     def params(self):
         return {"ps": list(self.ps), "weights": list(self.weights)}
 
+    def fused_kind(self):
+        return 3, 0.0, np.ascontiguousarray(self._p, float), np.ascontiguousarray(self._c, float)
+
     def value(self, W):
         return (self._c * np.abs(W) ** self._p).sum(axis=1)
 
@@ -270,6 +280,9 @@ class Quadratic(Problem):
     def params(self):
         return {"dim": self.dim, "cond": self.cond}
 
+    def fused_kind(self):
+        return 1, 0.0, np.ascontiguousarray(self.lam, float), np.zeros(0)
+
     def formula(self):
         return "w**2/2" if self.dim == 1 else None  # lambda = linspace(1, cond, 1) = (1,)
 
@@ -311,6 +324,9 @@ class Cosh(Problem):
 
     def params(self):
         return {"dim": self.dim}
+
+    def fused_kind(self):
+        return 2, 0.0, np.zeros(0), np.zeros(0)
 
     def formula(self):
         return "cosh(w) - 1" if self.dim == 1 else None
@@ -366,6 +382,9 @@ class PaperExample1(_OneDim):
 
     name, fstar, argmin = "paper_example1", 0.0, np.zeros(1)
 
+    def fused_kind(self):
+        return 4, 0.0, np.zeros(0), np.zeros(0)
+
     def formula(self):
         return "w**2/2*(exp(w**2) - 1) + w**2/2"
 
@@ -409,6 +428,9 @@ class PaperExample2(_OneDim):
     """
 
     name, fstar, argmin = "paper_example2", -5.0 / 16.0, np.array([-0.5])
+
+    def fused_kind(self):
+        return 5, 0.0, np.zeros(0), np.zeros(0)
 
     def formula(self):
         return "w + w**2/2 + w**4"

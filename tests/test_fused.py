@@ -12,6 +12,7 @@ from insgd.core import InputError
 from insgd.numerics import fused
 from insgd.numerics.engine import Trace, run
 from insgd.numerics.finite_sums import DRO, PhaseRetrieval
+from insgd.numerics.problems import Cosh, PaperExample1, PaperExample2, Power, PowerSum, Quadratic
 
 numba = pytest.importorskip("numba")
 
@@ -151,8 +152,6 @@ def test_backend_selection_and_refusals(monkeypatch, tmp_path):
         fused.resolve("numba")
     monkeypatch.undo()
     # a problem without a fused kernel runs on NumPy and says so; a saved trace keeps its backend
-    from insgd.numerics.problems import Quadratic
-
     tr = run(Quadratic(dim=2), "sgd", np.ones(2), 5, [0], {"gamma": 0.1}, noise=(0.1, 0.1), backend="numba")
     assert tr.backend == "numpy"
     tr = run(PhaseRetrieval(dim=3, m=20), "sgd", np.ones(3), 5, [0], {"gamma": 1e-3}, backend="numba")
@@ -169,3 +168,68 @@ def test_cli_backend_option():
     )  # fmt: skip
     assert r.returncode == 0 and "(backend numba)" in r.stdout
     assert_one_line_error(cli("run", "--problem", "power", "--optimizer", "gd", "--seed", "0", "--backend", "gpu"), "--backend")
+
+
+NGD_CASES = [
+    (Power(p=6.0), [1.0], 1e-4, 0.8, 1e-3),
+    (Power(p=3.0, dim=2), [0.7, 0.7], 1e-3, 0.5, 1e-4),
+    (Quadratic(dim=3, cond=5.0), [0.5, 0.5, 0.5], 0.05, 1.0, 1e-6),
+    (Cosh(), [3.0], 0.01, 1.0, 1e-5),
+    (PowerSum(), [1.0, 1.0], 1e-3, 0.2, 1e-4),
+    (PaperExample1(), [0.5], 1e-3, 0.5, 1e-5),
+    (PaperExample2(), [0.5], 1e-3, 2 / 3, 1e-5),
+    (Cosh(), [0.5], 1e3, 0.0, 1e-9),  # a step that overflows: the run ends diverged at its last finite iterate
+]
+
+
+@pytest.mark.parametrize("prob,w0,gamma,beta,eps", NGD_CASES, ids=[c[0].label() + f" gamma={c[2]:g}" for c in NGD_CASES])
+def test_compiled_ngd_loop_is_the_engines(prob, w0, gamma, beta, eps):
+    """numerics/fused.ngd_runs against numerics/engine.run (NGD, stop at eps, every iterate recorded, distances as
+    the engine's callback sees them): the same stops, hits and divergence, every gap within 1e-12 relative."""
+    from insgd.verify.checks import Distance
+
+    W0, iters = np.array([w0]), 20_000
+    dist = Distance(prob.argmin, 0.9)
+    tr = run(prob, "ngd", W0, iters, [0], {"gamma": gamma, "beta": beta}, eps_gap=eps, n_checkpoints=iters + 1,
+             callback=dist, backend="numpy")  # fmt: skip
+    fr = fused.ngd_runs(prob, W0, gamma, beta, eps, iters, prob.argmin, True)
+    stop = int(tr.stop_t[0])
+    assert (stop, tr.hit_gap_t[0], tr.diverged[0]) == (fr["stop"][0], fr["hit"][0], fr["diverged"][0])
+    a, b = tr.gap[0, : stop + 1], fr["gap"][0, : stop + 1]
+    assert np.all(np.abs(a - b) <= 1e-12 * np.abs(a) + 1e-300)
+    # the iterate to 1e-12 of the start's scale (near the minimizer w ~ 0, a relative comparison would test rounding)
+    assert np.allclose(tr.w_final[0], fr["W"][0], rtol=1e-12, atol=1e-12 * np.max(np.abs(w0)))
+    again = Distance(prob.argmin, 0.9)
+    again.replay(fr["dist"])
+    assert again.exit_t == dist.exit_t and np.isclose(again.max, dist.max, rtol=1e-12)
+
+
+def _same_check(a: dict, b: dict, path=""):
+    """Two Theorem 1 check results (JSON): equal words, counts and verdicts; numbers within 1e-6 relative (a
+    difference of two fitted slopes, such as the q extrapolation's bias, amplifies rounding)."""
+    if isinstance(a, dict):
+        assert a.keys() == b.keys(), path
+        for k in a:
+            _same_check(a[k], b[k], f"{path}/{k}")
+    elif isinstance(a, list):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _same_check(x, y, f"{path}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        assert (np.isnan(a) and np.isnan(b)) or abs(a - b) <= 1e-6 * max(abs(a), abs(b), 1e-300), (path, a, b)
+    else:
+        assert a == b, (path, a, b)
+
+
+@pytest.mark.parametrize(
+    "prob,beta,opts",
+    [(Power(p=4.0), 0.2, {}), (Cosh(), 0.5, {}), (PaperExample2(), "2/3", {"generalized": True})],
+    ids=["power p=4", "cosh", "paper_example2 L1>0"],
+)
+def test_theorem1_check_is_the_same_on_both_backends(prob, beta, opts):
+    from insgd.verify.checks import check
+
+    grid = np.geomspace(1e-2, 1e-4, 3)
+    a = check(prob, beta, eps_grid=grid, backend="numpy", **opts).to_json()
+    b = check(prob, beta, eps_grid=grid, backend="numba", **opts).to_json()
+    _same_check(a, b)

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import sympy as sp
 
+from insgd.numerics import fused
 from insgd.numerics.engine import run
 from insgd.theory import symbols as S
 from insgd.theory.ngd import predict_ngd
@@ -46,6 +47,13 @@ class Distance:
         if self.exit_t is None and self.radius is not None and d > self.radius * (1 + FLOAT_REL):
             self.exit_t = t
         return False
+
+    def replay(self, dists):
+        """The calls the engine would have made, from the largest distance at each step (numerics/fused.ngd_runs)."""
+        for t, d in enumerate(dists):
+            self.max = max(self.max, float(d))
+            if self.exit_t is None and self.radius is not None and d > self.radius * (1 + FLOAT_REL):
+                self.exit_t = t
 
     def withheld(self):
         """Why a verdict is withheld (an iterate left the certified ball), or None."""
@@ -218,10 +226,15 @@ def _q_fit(gap, idx):
     return best_window(np.log(x[good]), np.log(y[good])), rounding
 
 
-def _ngd_run(s: Setup, eps, gamma, iters):
+def _ngd_run(s: Setup, eps, gamma, iters, backend=None):
     """Every iterate of one NGD run (t, Delta_t), stopped at the first Delta_t <= eps; and why a verdict is withheld
     (an iterate left the ball the constants are certified on), or None."""
     dist = Distance(s.problem.argmin, s.radius)
+    fr = _fused_ngd(s, np.asarray(s.w0, float)[None], [gamma], [eps], iters, True, backend)
+    if fr is not None:
+        dist.replay(fr["dist"])
+        stop = int(fr["stop"][0])
+        return np.arange(stop + 1), fr["gap"][0, : stop + 1], int(fr["hit"][0]), dist
     tr = run(
         s.problem,
         "ngd",
@@ -232,9 +245,18 @@ def _ngd_run(s: Setup, eps, gamma, iters):
         eps_gap=eps,
         n_checkpoints=iters + 1,
         callback=dist,
+        backend="numpy",
     )
     stop = int(tr.stop_t[0])
     return tr.t[: stop + 1], tr.gap[0, : stop + 1], int(tr.hit_gap_t[0]), dist
+
+
+def _fused_ngd(s: Setup, W0, gamma, eps, iters, record, backend):
+    """The compiled NGD loop (numerics/fused.ngd_runs: the engine's loop, step for step) on the numba backend, when
+    the problem has a kernel; None otherwise (the engine then runs)."""
+    if fused.resolve(backend) != "numba":
+        return None
+    return fused.ngd_runs(s.problem, W0, gamma, float(s.beta), eps, iters, s.problem.argmin, record)
 
 
 def _measured_q(t, gap, eps):
@@ -247,7 +269,7 @@ def _measured_q(t, gap, eps):
     return _q_fit(gap, sub), sub  # ((fit, rounding), sampled steps)
 
 
-def regime_check(s: Setup, eps: float) -> RegimeResult:
+def regime_check(s: Setup, eps: float, backend=None) -> RegimeResult:
     """One NGD run with Theorem 1's gamma(eps), every iterate recorded up to the first Delta <= eps: the bound at
     every iterate. The rate q of the recursion is a small-step statement (the discrete map deviates at O(gamma)), so
     q is measured at gamma and at gamma/2 and extrapolated to gamma -> 0 (Richardson); its interval is the fit's 95%
@@ -258,7 +280,7 @@ def regime_check(s: Setup, eps: float) -> RegimeResult:
     T_der = float(pred.T_derived)
     iters = int(min(math.ceil(T_der), MAX_ITERS))
     gamma = float(pred.gamma)
-    t, gap, hit, dist = _ngd_run(s, eps, gamma, iters)
+    t, gap, hit, dist = _ngd_run(s, eps, gamma, iters, backend)
     U = sp.lambdify(S.t, sp.N(pred.bound_derived, 17), "numpy")
     with np.errstate(all="ignore"):
         bound = np.broadcast_to(np.asarray(U(t.astype(float)), float), t.shape)
@@ -277,7 +299,7 @@ def regime_check(s: Setup, eps: float) -> RegimeResult:
         holds = None  # past the exit the certificates do not apply: neither a pass nor a fail is earned
     ratio = float(np.max(bound[before] / np.maximum(gap[before], 1e-300))) if before.any() else 1.0
     (q1, r1), sub = _measured_q(t, gap, eps)
-    t2, gap2, _, _ = _ngd_run(s, eps, gamma / 2, int(min(2 * iters, MAX_ITERS)))
+    t2, gap2, _, _ = _ngd_run(s, eps, gamma / 2, int(min(2 * iters, MAX_ITERS)), backend)
     (q2, r2), _ = _measured_q(t2, gap2, eps)
     q0 = 2 * q2.slope - q1.slope  # Richardson: q(gamma) = q0 + c gamma + O(gamma^2)
     bias = abs(q2.slope - q1.slope)
@@ -325,7 +347,7 @@ class ComplexityResult:
     withheld: str | None = None  # why the T verdict is withheld (an iterate left the certified ball)
 
 
-def complexity_check(s: Setup, eps_grid) -> ComplexityResult:
+def complexity_check(s: Setup, eps_grid, backend=None) -> ComplexityResult:
     """T(eps) over a grid of eps in one batch (each run with its own gamma(eps)); the fitted exponent with its 95%
     interval, in coordinates where the derived law is a line (log T/log(1/eps) when it carries a log factor)."""
     p = s.problem
@@ -336,10 +358,15 @@ def complexity_check(s: Setup, eps_grid) -> ComplexityResult:
     iters = int(min(math.ceil(T_der.max()), MAX_ITERS))
     gam = np.array([float(x.gamma) for x in preds])
     dist = Distance(p.argmin, s.radius)
-    tr = run(
-        p, "ngd", s.w0, iters, np.arange(len(eps_grid)), {"gamma": gam, "beta": float(s.beta)}, eps_gap=eps_grid, callback=dist
-    )
-    T = tr.hit_gap_t.astype(float)
+    W0 = np.broadcast_to(np.asarray(s.w0, float), (len(eps_grid), p.dim))
+    fr = _fused_ngd(s, W0, gam, eps_grid, iters, False, backend)
+    if fr is not None:
+        dist.replay(fr["dist"])
+        T = fr["hit"].astype(float)
+    else:
+        hp = {"gamma": gam, "beta": float(s.beta)}
+        tr = run(p, "ngd", s.w0, iters, np.arange(len(eps_grid)), hp, eps_gap=eps_grid, callback=dist, backend="numpy")
+        T = tr.hit_gap_t.astype(float)
     reached = T >= 0
     capped = bool(iters < math.ceil(T_der.max()))
     late = reached & (T > np.ceil(T_der))
@@ -595,10 +622,14 @@ def _assertions(s: Setup, r: RegimeResult, c: ComplexityResult, paper_agrees: bo
     return out
 
 
-def check(problem, beta, eps_grid=None, w0=None, constants=None, audit_time_s=20, generalized=False, rho=None) -> CheckResult:
+def check(
+    problem, beta, eps_grid=None, w0=None, constants=None, audit_time_s=20, generalized=False, rho=None, backend=None
+) -> CheckResult:
     """Bound and rate checks of Theorem 1 for NGD with normalization beta on problem, with the problem's certified
     constants (generalized=True: the certificate with L1 > 0; rho: the certified mu at this rho), or with
-    `constants` (dict L0, L1, alpha, rho, mu) claimed by the user, which the auditor tests."""
+    `constants` (dict L0, L1, alpha, rho, mu) claimed by the user, which the auditor tests. backend: "numba" runs
+    the NGD loops compiled (numerics/fused.ngd_runs, the engine's loop step for step), "numpy" through the engine;
+    None: numba when installed."""
     if constants is None:
         s = tightest_setup(problem, beta, w0, generalized=generalized, rho=rho)
     else:
@@ -607,8 +638,8 @@ def check(problem, beta, eps_grid=None, w0=None, constants=None, audit_time_s=20
         raise InputError(f"beta must satisfy alpha <= beta <= 1 with alpha = {s.alpha:g}, got {beta}")
     eps_grid = np.geomspace(1e-2, 1e-5, 5) if eps_grid is None else np.asarray(eps_grid, float)
     pred = _predict(s, float(np.min(eps_grid)))
-    reg = regime_check(s, float(np.min(eps_grid)))
-    comp = complexity_check(s, eps_grid)
+    reg = regime_check(s, float(np.min(eps_grid)), backend)
+    comp = complexity_check(s, eps_grid, backend)
     assertions = _assertions(s, reg, comp, pred.paper_agrees)
     audit = None
     if s.source == "given":

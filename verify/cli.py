@@ -575,6 +575,7 @@ def cmd_check(args) -> int:
         generalized=args.generalized,
         rho=None if args.pl_rho is None else float(positive("pl-rho", args.pl_rho)),
         w0=_start_point(args, problem),
+        backend=getattr(args, "backend", None),
     )
     if args.plot is not None:
         with atomic_file(args.plot, args.force, "plot", IMAGE_SUFFIXES) as tmp:
@@ -1073,6 +1074,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ck.add_argument("--force", action="store_true", help="replace an existing --plot file")
     ck.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    _backend_option(ck)
     ck.set_defaults(func=cmd_check)
 
     ci = sub.add_parser(

@@ -68,11 +68,11 @@ def _label(problem, beta, opts=None):
 
 
 def _check_case(args):
-    prob, beta, opts, grid = args
-    return check(prob, beta, eps_grid=grid, **opts)
+    prob, beta, opts, grid, backend = args
+    return check(prob, beta, eps_grid=grid, backend=backend, **opts)
 
 
-def _cost(prob, beta, opts, grid) -> float:
+def _cost(prob, beta, opts, grid, backend=None) -> float:
     """A check's expected cost, for scheduling only: its derived T at the smallest eps (inf when it cannot say)."""
     from insgd.verify.checks import _predict, tightest_setup
 
@@ -105,7 +105,7 @@ def _run_all(out, quick, progress, data, workers, backend) -> dict:
     grid = np.geomspace(1e-2, 1e-4, 4) if quick else np.geomspace(1e-2, 1e-5, 6)
     t0 = time.perf_counter()
     results = []
-    jobs = [(prob, beta, opts, grid) for prob, beta, opts in cases]
+    jobs = [(prob, beta, opts, grid, backend) for prob, beta, opts in cases]
     from insgd.verify.sweep import default_executor, stop_executor
 
     pool = None if workers == 1 else default_executor(workers)
