@@ -393,9 +393,10 @@ def _backend_option(p):
     p.add_argument(
         "--backend",
         choices=["numpy", "numba"],
-        help="the engine's compute backend: numpy (the reference) or numba (fused minibatch gradients of the finite "
-        "sums, pip install 'insgd[fast]'); default: numba when installed, else numpy. Same seeds, same draws; the "
-        "numbers agree to rounding (1e-12 relative)",
+        help="the compute backend: numpy (the reference) or numba (compiled loops: the finite sums' minibatch "
+        "gradients, the Theorem 1 checks' NGD runs; pip install 'insgd[fast]'); default: numba when installed, else "
+        "numpy. Same seeds, same draws; each step agrees to rounding (1e-12 relative), which runs that do not settle "
+        "amplify like any perturbation (README, 'The compiled backend')",
     )
 
 
