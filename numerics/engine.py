@@ -95,6 +95,7 @@ class Trace:
     final_state: dict = field(default_factory=dict)  # the optimizer's state at stop_t (per-run arrays)
     config: dict = field(default_factory=dict)  # the RunSpec, as a dict
     backend: str = "numpy"  # the compute backend that produced it (numerics/fused.py); not part of equals()
+    compile_s: dict = field(default_factory=dict)  # kernels this run compiled or loaded from the cache, in seconds
 
     ARRAYS = (
         "t",

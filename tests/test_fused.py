@@ -233,3 +233,19 @@ def test_theorem1_check_is_the_same_on_both_backends(prob, beta, opts):
     a = check(prob, beta, eps_grid=grid, backend="numpy", **opts).to_json()
     b = check(prob, beta, eps_grid=grid, backend="numba", **opts).to_json()
     _same_check(a, b)
+
+
+def test_a_sweep_compiles_once_per_worker(tmp_path):
+    """Each worker process compiles (or loads from the disk cache) the kernels on its first finite-sum run, once: a
+    serial sweep of two finite-sum configs in a fresh interpreter reports one run that did."""
+    import json
+    import subprocess
+    import sys
+
+    cfg = {"problem": "phase_retrieval", "optimizer": "sgd", "iters": 5, "seeds": 1, "params": {"dim": 3, "m": 20}}
+    path = tmp_path / "configs.json"
+    path.write_text(json.dumps([{**cfg, "hp": {"gamma": 1e-4}}, {**cfg, "hp": {"gamma": 2e-4}}]))
+    argv = ["-m", "insgd.verify.cli", "sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial"]
+    r = subprocess.run([sys.executable, *argv, "--quiet"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "(backend numba; 1 run(s) compiled or loaded kernels" in r.stdout, r.stdout

@@ -382,7 +382,9 @@ def cmd_sweep(args) -> int:
         for i, tr in enumerate(traces):
             tr.save(tmp / f"run_{i:03d}")
     used = ", ".join(sorted({tr.backend for tr in traces}))
-    print(f"{len(traces)} trace(s) written to {args.out}/ (backend {used})")
+    compiled = [sum(tr.compile_s.values()) for tr in traces if tr.compile_s]
+    note = f"; {len(compiled)} run(s) compiled or loaded kernels, {sum(compiled):.2f} s in all" if compiled else ""
+    print(f"{len(traces)} trace(s) written to {args.out}/ (backend {used}{note})")
     return 0
 
 

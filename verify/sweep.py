@@ -5,6 +5,7 @@ worker) runs it: a process pool (the default), threads, or Dask through `Client.
 """
 
 import contextlib
+import dataclasses
 import functools
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -19,8 +20,14 @@ def validate_config(cfg, where="config") -> RunSpec:
 
 def run_config(cfg: RunSpec, backend=None) -> Trace:
     """Run one config (a top-level function, so that process pools and Dask can ship it). A worker compiles (or
-    loads from the on-disk cache) the fused kernels once, on its first finite-sum run (numerics/fused.py)."""
-    return execute(cfg, backend=backend)
+    loads from the on-disk cache) the fused kernels once, on its first finite-sum run (numerics/fused.py); the
+    trace records what this run compiled (`Trace.compile_s`), so the sweep can report it per worker."""
+    from insgd.numerics import fused
+
+    before = fused.compile_seconds()
+    tr = execute(cfg, backend=backend)
+    after = fused.compile_seconds()
+    return dataclasses.replace(tr, compile_s={k: v - before.get(k, 0.0) for k, v in after.items() if v != before.get(k, 0.0)})
 
 
 class SerialExecutor:
