@@ -124,6 +124,9 @@ def publish_dir(tmp, out, overwrite=False) -> None:
                 shutil.rmtree(old, ignore_errors=True)
             raise  # if it could not be put back, it stays whole in the hidden .OUT.old-* sibling
         shutil.rmtree(old, ignore_errors=True)
+    except FileExistsError as e:  # another run published `out` between our check and our no-replace move
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputConflict(f"{out} appeared while this run was writing; nothing was replaced") from e
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

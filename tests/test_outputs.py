@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -178,3 +179,24 @@ def test_a_signal_swallowed_by_a_finalizer_is_delivered_again():
             t0 = time.monotonic()
             while time.monotonic() - t0 < 5:
                 pass
+
+
+def test_a_run_that_loses_the_race_between_check_and_move_gets_a_conflict(tmp_path, monkeypatch):
+    """Found by the concurrency test (1 run in ~10): two runs both see `out` absent, both move with no-replace; the
+    loser's FileExistsError must become the one-line conflict (exit 2), never an internal error."""
+    from insgd import files
+
+    out = tmp_path / "rep"
+    real = files.rename_noreplace
+
+    def first_someone_else(src, dst):
+        Path(dst).mkdir()  # another run publishes between this run's check and its move
+        (Path(dst) / "theirs").write_text("x")
+        return real(src, dst)
+
+    monkeypatch.setattr(files, "rename_noreplace", first_someone_else)
+    with pytest.raises(InputError, match="appeared while this run was writing"):
+        with atomic_dir(out) as d:
+            (d / "mine").write_text("y")
+    assert [p.name for p in out.iterdir()] == ["theirs"]
+    assert [p.name for p in tmp_path.iterdir()] == ["rep"]  # this run's temporary folder is gone

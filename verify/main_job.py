@@ -159,7 +159,7 @@ def _run_all(out, quick, progress, data, workers, backend) -> dict:
     verdicts = [v for vs in by_kind.values() for v in vs]
     summary = {
         "quick": quick,
-        "backend": backend,  # the engine's compute backend for the reproductions (numerics/fused.py)
+        "backend": backend,  # the compute backend of the Theorem 1 runs and the reproductions (numerics/fused.py)
         "elapsed_s": time.perf_counter() - t0,
         "sections_s": sections,  # seconds of each section (those in the pool overlap the reproductions)
         "verdict_counts": {v: verdicts.count(v) for v in CHECK_VERDICTS},
@@ -539,8 +539,8 @@ def _report(s) -> str:
     return f"""# insgd verification report
 
 {"**Quick run (a smoke test: small grids and sizes; its numbers are not findings).** " if s["quick"] else ""}{_headline(s)};
-{s["elapsed_s"]:.1f} s (engine backend for the reproductions: {s["backend"]}). A verdict is about the derived
-reading of a theorem; disagreements with the printed reading are findings, classified below
+{s["elapsed_s"]:.1f} s (compute backend: {s["backend"]}, for the Theorem 1 runs and the reproductions). A verdict
+is about the derived reading of a theorem; disagreements with the printed reading are findings, classified below
 ({disagreement_headline(s)}). The words are defined in the glossary at the end.
 
 ## Theorem 1 (NGD): predicted vs measured
