@@ -18,6 +18,7 @@ run BLAS is held to one thread (`threads_for`).
 """
 
 import contextlib
+import functools
 import importlib.util
 import time
 
@@ -26,11 +27,17 @@ import numpy as np
 from insgd.core import InputError
 
 BACKENDS = ("numpy", "numba")
-_COMPILE = {}  # kernel name -> seconds its first call took (compile or cache load)
+_COMPILE = {}  # kernel name -> seconds of the calls that compiled it or loaded it from the disk cache
+
+
+@functools.cache
+def _installed(module: str) -> bool:
+    """Whether a module can be imported (looked up once per process: every engine run asks)."""
+    return importlib.util.find_spec(module) is not None
 
 
 def available() -> bool:
-    return importlib.util.find_spec("numba") is not None
+    return _installed("numba")
 
 
 def default_backend() -> str:
@@ -61,7 +68,7 @@ def threads_for(backend, work):
     """The cores for the fused kernels during a numba run whose calls are parallel (work: multiply-adds per call):
     BLAS (the full gradients at checkpoints) limited to one thread, since OpenBLAS threads spin after each call and
     would take the cores the kernels' threads need (threadpoolctl, in insgd[fast]; without it, nothing changes)."""
-    if backend != "numba" or work < PARALLEL_WORK or importlib.util.find_spec("threadpoolctl") is None:
+    if backend != "numba" or work < PARALLEL_WORK or not _installed("threadpoolctl"):
         return contextlib.nullcontext()
     from threadpoolctl import threadpool_limits
 

@@ -578,7 +578,7 @@ def cmd_check(args) -> int:
         generalized=args.generalized,
         rho=None if args.pl_rho is None else float(positive("pl-rho", args.pl_rho)),
         w0=_start_point(args, problem),
-        backend=getattr(args, "backend", None),
+        backend=args.backend,
     )
     if args.plot is not None:
         with atomic_file(args.plot, args.force, "plot", IMAGE_SUFFIXES) as tmp:

@@ -72,7 +72,7 @@ def _check_case(args):
     return check(prob, beta, eps_grid=grid, backend=backend, **opts)
 
 
-def _cost(prob, beta, opts, grid, backend=None) -> float:
+def _cost(prob, beta, opts, grid) -> float:
     """A check's expected cost, for scheduling only: its derived T at the smallest eps (inf when it cannot say)."""
     from insgd.verify.checks import _predict, tightest_setup
 
@@ -114,7 +114,7 @@ def _run_all(out, quick, progress, data, workers, backend) -> dict:
         if pool is None:
             done = map(_check_case, jobs)
         else:  # the longest first (T_derived at the smallest eps), so no long check starts last; results in order
-            order = sorted(range(len(jobs)), key=lambda i: -_cost(*jobs[i]))
+            order = sorted(range(len(jobs)), key=lambda i: -_cost(*jobs[i][:4]))
             futs = {i: pool.submit(_check_case, jobs[i]) for i in order}
             done = (futs[i].result() for i in range(len(jobs)))
         for i, ((prob, beta, opts), res) in enumerate(

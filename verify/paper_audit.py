@@ -90,10 +90,7 @@ def ev_theorem1(k):
             "why": p.disagreement,
             "statement": p.T_paper_statement,
             "measured_contradicts": [a["data"]["printed_below_measured"] for a in printed],
-            "measured": [
-                (c["label"], c["T_exponent_interval"], c.get("T_exponent_derived_on_grid", c.get("T_exponent_derived")))
-                for c in rows
-            ],
+            "measured": [(c["label"], c["T_exponent_interval"], c["T_exponent_derived_on_grid"]) for c in rows],
             "example": example,
         }
 
@@ -270,8 +267,9 @@ def _alpha_note(pair):
     """Whether a literal-form witness found with alpha = 1 also refutes the claimed alpha = 2/3 (same L0, L1). The
     right side of eq. (2) is (L0 + L1 ||grad f(w')||^alpha) ||w - w'||: where ||grad f(w')|| >= 1 it is no larger at
     alpha = 2/3 than at alpha = 1, and where it is 0 alpha does not matter; otherwise the witness says nothing."""
-    wp = float(pair[1])
-    g = abs(1 + wp + 4 * wp**3)  # f' of w + w^2/2 + w^4 at w'
+    from insgd.numerics.problems import PaperExample2
+
+    g = abs(float(PaperExample2._df(float(pair[1]))))  # f' of w + w^2/2 + w^4 at w'
     if g == 0 or g >= 1:
         return (
             f"||grad f(w')|| = {g:.3g}: with alpha = 2/3 the right side is no larger, so eq. (2) fails for the claimed "
