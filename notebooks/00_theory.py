@@ -7,7 +7,6 @@
 # from those records; nothing is typed in.
 
 # %%
-import sympy as sp
 
 from insgd.theory.admissibility import admissible_forms
 from insgd.theory.insgd import T_order, predict_insgd
@@ -65,5 +64,5 @@ for pair, diffs in all_differences().items():
 # %%
 p = predict_insgd(1, 1, 2, 1, "2/3", 1, "1e-2", alpha_v=0)
 j = p.to_json()
-print("T =", j["T"], "| dominant term:", j["dominant_term"], "| order eps^-%s" % T_order()[0])
+print("T =", j["T"], "| dominant term:", j["dominant_term"], f"| order eps^-{T_order()[0]}")
 print("B =", j["B"], "B' printed =", j["B_prime"], "B' derived =", j["B_prime_derived"])

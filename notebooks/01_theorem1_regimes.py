@@ -13,7 +13,8 @@ import numpy as np
 
 from insgd.numerics.problems import Power
 from insgd.theory.admissibility import admissible_forms
-from insgd.verify.checks import regime_check, tightest_setup
+from insgd.verify.checks.rate import regime_check
+from insgd.verify.checks.setup import tightest_setup
 
 QUICK = os.environ.get("INSGD_NOTEBOOK_QUICK") == "1"
 grid = np.geomspace(1e-2, 1e-4 if QUICK else 1e-6, 4 if QUICK else 7)
@@ -51,7 +52,7 @@ plt.show()
 # must meet the derived one (asymptotic, or the derived T(eps)'s own slope on this grid).
 
 # %%
-from insgd.verify.checks import check
+from insgd.verify.checks.theorem1 import check
 
 for beta in (0.2, 2 / 3, 0.9):
     res = check(Power(p=4.0), beta, eps_grid=grid)

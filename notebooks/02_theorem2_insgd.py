@@ -9,10 +9,9 @@
 import os
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 from insgd.numerics.problems import Quadratic
-from insgd.verify.insgd_checks import complexity_insgd, independence_check, lemma2_check, theorem2_check
+from insgd.verify.checks.theorem2 import complexity_insgd, independence_check, lemma2_check, theorem2_check
 
 QUICK = os.environ.get("INSGD_NOTEBOOK_QUICK") == "1"
 seeds = 8 if QUICK else 64

@@ -2,7 +2,7 @@
 # # Reproducing the paper's phase-retrieval experiment, on equal terms
 #
 # The paper prints one clipping constant c = 45 "for both clipped SGD and I-NSGD". It can be read in several ways;
-# each reading is applied to both methods (`verify/reproduce.py` and the README list the formulas); readings that
+# each reading is applied to both methods (`verify/experiments/reproduce.py` and the README list the formulas); readings that
 # give one update rule up to the step size are one method, counted once. Every method gets the same relative
 # step-size grid (extended until the best step is interior), tuned on 5 seeds disjoint from the 20 evaluation seeds,
 # under the same sample budget (B' included), on 3 problem instances. The summary sentence is computed from paired
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from IPython.display import Image, Markdown, display
 
-from insgd.verify.reproduce import reproduce
+from insgd.verify.experiments.reproduce import reproduce
 
 QUICK = os.environ.get("INSGD_NOTEBOOK_QUICK") == "1"
 Path("outputs").mkdir(exist_ok=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from IPython.display import Image, Markdown, display
 
 from insgd.numerics.data import synthetic_life_expectancy
-from insgd.verify.reproduce import reproduce
+from insgd.verify.experiments.reproduce import reproduce
 
 QUICK = os.environ.get("INSGD_NOTEBOOK_QUICK") == "1"
 data = Path(os.environ.get("INSGD_LIFE_EXPECTANCY", "../../shared/data/life_expectancy.csv"))

@@ -9,8 +9,8 @@
 # %%
 import os
 
-from insgd.verify.audit import audit_expr
-from insgd.verify.paper_audit import counts, paper_audit
+from insgd.verify.audit.auditor import audit_expr
+from insgd.verify.report.paper_audit import counts, paper_audit
 
 QUICK = os.environ.get("INSGD_NOTEBOOK_QUICK") == "1"
 

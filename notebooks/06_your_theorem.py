@@ -20,7 +20,7 @@ from insgd.theory import assumptions as A
 from insgd.theory import symbols as S
 from insgd.theory.records import Case, Theorem
 from insgd.theory.theorems import register
-from insgd.verify.theorem_check import check_theorem, worst_case
+from insgd.verify.checks.generic import check_theorem, worst_case
 
 L, mu, t, Delta0, eps = S.L, S.mu, S.t, S.Delta0, S.eps
 
@@ -129,7 +129,7 @@ for th, style in ((noise_free, "--"), (printed, "-")):
     r = check_theorem(th, prob, noise=(0.5, 1.0), batch=2)
     print(f"{th.key}: {r['verdict']} - {r['evidence']}\n")
     ax.plot(r["grid"], r["bound"], style, color="C3" if th is noise_free else "C2", label=f"claimed bound ({th.key})")
-ax.errorbar(r["grid"], r["mean"], yerr=[[m - lo for m, lo in zip(r["mean"], r["lcb"])], [u - m for m, u in zip(r["mean"], r["ucb"])]],
+ax.errorbar(r["grid"], r["mean"], yerr=[[m - lo for m, lo in zip(r["mean"], r["lcb"], strict=False)], [u - m for m, u in zip(r["mean"], r["ucb"], strict=False)]],
             fmt="o", color="C0", ms=3, capsize=2, label="mean of A(t) over 256 runs, with its confidence bounds")
 ax.set(xscale="log", yscale="log", xlabel="t", ylabel="(1/t) sum ||grad F(x_k)||^2",
        title="SGD on a quadratic, tau1 = 0.5, tau2 = 1, batch 2")

@@ -18,8 +18,8 @@ from IPython.display import Markdown, display
 from insgd.numerics import fused
 from insgd.numerics.engine import run
 from insgd.numerics.finite_sums import PhaseRetrieval
-from insgd.verify.bench import peak_flops
 from insgd.verify.figures import figure, legend
+from insgd.verify.report.bench import peak_flops
 
 QUICK = os.environ.get("INSGD_NOTEBOOK_QUICK") == "1"
 HAVE_NUMBA = fused.available()

@@ -28,7 +28,7 @@ Choices where the paper is silent (cited):
   min(gamma, gamma clip/(||g|| + delta)); delta = 0 gives plain clipping at `clip`.
 * I-NSGD: k = (4 L1 gamma)^(1/beta) as printed when L1 is given; otherwise k is a hyperparameter (default 1).
   With floor = 1 (default) the step is gamma / h_t^beta with h_t = max(1, k (2||g_B'|| + delta)), eq. (13) exactly;
-  other floors express other readings of the experiments' clipping constant (verify/reproduce.py). Its state
+  other floors express other readings of the experiments' clipping constant (verify/experiments/reproduce.py). Its state
   counts the steps where the normalization exceeds the floor (`h_active`).
 * normalized SGD with momentum (Cutkosky & Mehta 2020): m_0 = g_0, mom = 0.9 by default, beta = 1.
 * SPIDER (Fang et al. 2018) in the normalized form of Chen et al. (2023): every q steps v = grad of a batch of

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from insgd.verify.cli import main
+from insgd.verify.cli.__init__ import main
 
 
 @dataclass

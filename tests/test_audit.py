@@ -11,7 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from insgd.core import InputError
-from insgd.verify.audit import Audit1D, W, audit_expr, audit_problem, exact_polynomial_pl, problem_expr
+from insgd.verify.audit.audit1d import Audit1D
+from insgd.verify.audit.auditor import audit_expr, audit_problem, problem_expr
+from insgd.verify.audit.forms import W
+from insgd.verify.audit.witnesses import exact_polynomial_pl
 
 FAST = 20  # seconds per claim in the tests
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from insgd.verify.cli import main
+from insgd.verify.cli.__init__ import main
 from tests.helpers import assert_one_line_error, cli
 
 run = cli

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from insgd.verify.cli import main
+from insgd.verify.cli.__init__ import main
 from tests.helpers import cli
 
 run_cli = cli
@@ -147,7 +147,7 @@ def test_bench_small(capsys):
 
 
 def test_bench_engine_and_theory_small():
-    from insgd.verify.bench import bench_engine, bench_theory
+    from insgd.verify.report.bench import bench_engine, bench_theory
 
     e = bench_engine({"runs": 4, "steps": 20, "m": 200, "dim": 10}, loop_sample=1)
     assert {"engine_overhead", "speedup_vs_loop"} <= set(e)

@@ -186,7 +186,7 @@ NGD_CASES = [
 def test_compiled_ngd_loop_is_the_engines(prob, w0, gamma, beta, eps):
     """numerics/fused.ngd_runs against numerics/engine.run (NGD, stop at eps, every iterate recorded, distances as
     the engine's callback sees them): the same stops, hits and divergence, every gap within 1e-12 relative."""
-    from insgd.verify.checks import Distance
+    from insgd.verify.checks.setup import Distance
 
     W0, iters = np.array([w0]), 20_000
     dist = Distance(prob.argmin, 0.9)
@@ -227,7 +227,7 @@ def _same_check(a: dict, b: dict, path=""):
     ids=["power p=4", "cosh", "paper_example2 L1>0"],
 )
 def test_theorem1_check_is_the_same_on_both_backends(prob, beta, opts):
-    from insgd.verify.checks import check
+    from insgd.verify.checks.theorem1 import check
 
     grid = np.geomspace(1e-2, 1e-4, 3)
     a = check(prob, beta, eps_grid=grid, backend="numpy", **opts).to_json()

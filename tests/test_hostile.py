@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from insgd.theory.numbers import InputError, parse_float, parse_number
+from insgd.verify.audit.safe_expr import parse_expr
 from insgd.verify.outputs import atomic_dir, atomic_file
-from insgd.verify.safe_expr import parse_expr
 from tests.helpers import cli
 
 PAYLOADS = [
@@ -433,7 +433,7 @@ def test_dro_loader_names_line_and_column(tmp_path, life_expectancy_csv_or_synth
 
 def test_ctrl_c_exits_130_and_leaves_nothing(tmp_path, monkeypatch):
     # an interrupt in the middle of writing a report: one line, exit 130, no half-written folder
-    import insgd.verify.main_job as mj
+    import insgd.verify.report.main_job as mj
 
     def interrupted(out, *a, **k):
         (out / "figures").mkdir()
@@ -480,7 +480,7 @@ def test_power_towers_are_refused_from_their_size(expr):
     limit interrupts) is refused by an estimate of its digits, before SymPy builds it."""
     import time
 
-    from insgd.verify.safe_expr import parse_expr
+    from insgd.verify.audit.safe_expr import parse_expr
 
     t0 = time.monotonic()
     with pytest.raises(InputError, match="digits"):
@@ -535,7 +535,7 @@ def test_audit_memory_cap_gives_unknown_not_a_crash():
     import time
 
     code = (
-        "import json; from insgd.verify import audit; audit.MEMORY_CAP = 64 * 2**20; "
+        "import json; from insgd.verify.audit import auditor as audit; audit.MEMORY_CAP = 64 * 2**20; "
         "print(json.dumps(audit.audit_expr_bounded('cosh(w) - 1', pl_claims=[('2', '1/2')], time_s=20)))"
     )
     t0 = time.monotonic()

@@ -178,7 +178,7 @@ def test_generalized_literal_certificate_holds_on_a_dense_grid_of_pairs(problem,
     grid of the interval (an exhaustive evaluation, independent of the derivation in `literal_from_hessian`), and the
     auditor's search for a violating pair finds none (its sufficient condition sup|f''| <= L0 + L1 m^alpha is too
     strong to certify a trapezoid bound, so it may say unknown, never fails)."""
-    from insgd.verify.audit import audit_expr
+    from insgd.verify.audit.auditor import audit_expr
 
     c = problem.certify(radius=R).smooth_for("literal", R, generalized=True)
     assert c is not None and c.L1 > 0 and not c.region.is_global
@@ -240,7 +240,7 @@ def test_formula_is_the_problem_it_names(problem):
     """Each 1-D problem's formula (the auditor's symbolic form) gives its NumPy value and gradient at sample points."""
     import sympy as sp
 
-    from insgd.verify.safe_expr import parse_expr
+    from insgd.verify.audit.safe_expr import parse_expr
 
     e = parse_expr(problem.formula())
     (w,) = e.free_symbols

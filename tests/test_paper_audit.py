@@ -2,7 +2,7 @@
 
 import pytest
 
-from insgd.verify.paper_audit import STATEMENTS, VERDICTS, paper_audit
+from insgd.verify.report.paper_audit import STATEMENTS, VERDICTS, paper_audit
 
 RULES = {s.key: s.rule for s in STATEMENTS}
 
@@ -86,13 +86,14 @@ def test_growth_exponent_of_a_quartic_is_two_thirds():
     """Independent check of the measurement: for f = ||w||^4, ||Hess|| = 12 r^2 and ||grad|| = 4 r^3, so
     log ||Hess|| / log ||grad|| -> 2/3 exactly along every ray."""
     from insgd.numerics.problems import Power
-    from insgd.verify.paper_audit import growth_exponent
+    from insgd.verify.report.paper_evidence import growth_exponent
 
     assert growth_exponent(Power(p=4.0, dim=3))["alpha_measured"] == pytest.approx(2 / 3, abs=1e-3)
 
 
 def test_dro_statement_is_decided_from_the_data(life_expectancy_csv_or_synthetic):
-    from insgd.verify.paper_audit import ev_certificate, rule_certificate
+    from insgd.verify.report.paper_audit import rule_certificate
+    from insgd.verify.report.paper_evidence import ev_certificate
 
     e = ev_certificate("dro", 1.0)(True, {"data": str(life_expectancy_csv_or_synthetic)})
     assert e["measured"]["alpha_measured"] is not None and rule_certificate(e) in ("not refuted", "fails")

@@ -1,4 +1,4 @@
-"""The README is what the code produces: its findings are a fresh full main job's (verify/findings.py), its Python
+"""The README is what the code produces: its findings are a fresh full main job's (verify/report/findings.py), its Python
 example runs as written, and no committed output holds this machine's paths."""
 
 import json
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from insgd.verify.findings import findings, section
-from insgd.verify.main_job import run_all
+from insgd.verify.report.findings import findings, section
+from insgd.verify.report.main_job import run_all
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"

@@ -8,7 +8,8 @@ import pytest
 from insgd.numerics.engine import run
 from insgd.numerics.finite_sums import PhaseRetrieval
 from insgd.numerics.problems import Quadratic
-from insgd.verify.reproduce import READINGS, budget, conclusion, methods, phase_retrieval_config, reproduce
+from insgd.verify.experiments.configs import READINGS, budget, methods, phase_retrieval_config
+from insgd.verify.experiments.reproduce import conclusion, reproduce
 from tests.helpers import assert_one_line_error, cli
 
 
@@ -181,7 +182,7 @@ def test_rule_merges_readings_that_differ_only_by_the_step():
     """By hand: with c = 45, delta = 15, I-NSGD literal has h = max{1, 45 (2||g'|| + 15)} and the floor never binds
     (45 * 15 > 1), so its rule is gamma/45^beta g/(2||g'|| + 15)^beta; eq13 has k = (4 L1 gamma)^(1/beta), the same
     structure with scale 1/(4 L1). threshold (floor c^beta with k = 1) binds: a different rule."""
-    from insgd.verify.reproduce import rule
+    from insgd.verify.experiments.configs import rule
 
     _, cfg = phase_retrieval_config(True)
     beta, gam = cfg["beta"], cfg["gammas"]["insgd"]
@@ -196,7 +197,7 @@ def test_rule_merges_readings_that_differ_only_by_the_step():
 
 def test_L1_estimate_finds_the_hessian_norm():
     """Power iteration recovers ||Hess|| exactly on a quadratic: with alpha = 0 the estimate is lambda_max / 2."""
-    from insgd.verify.reproduce import estimate_L1
+    from insgd.verify.experiments.configs import estimate_L1
 
     q = Quadratic(dim=5, cond=10.0)
     cfg = {"alpha": 0.0, "w0": lambda rng, n: rng.normal(0, 1, (n, 5))}

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from insgd.numerics.engine import RunSpec
-from insgd.verify.sweep import SerialExecutor, sweep
+from insgd.verify.experiments.sweep import SerialExecutor, sweep
 from tests.helpers import cli
 
 CONFIGS = [
@@ -37,7 +37,7 @@ def test_same_traces_on_every_executor():
 
 def test_dask_executor_matches():
     pytest.importorskip("dask.distributed")
-    from insgd.verify.sweep import dask_executor
+    from insgd.verify.experiments.sweep import dask_executor
 
     ex, client = dask_executor(n_workers=2)
     try:

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from insgd.core import InputError
 from insgd.numerics.problems import Quadratic
 from insgd.theory import symbols as S
-from insgd.verify.theorem_check import check_theorem
-from insgd.verify.theorem_file import from_dict, load
+from insgd.verify.checks.generic import check_theorem
+from insgd.verify.checks.theorem_file import from_dict, load
 from tests.helpers import assert_one_line_error, cli
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "notebooks" / "too_fast.toml"
@@ -138,8 +138,8 @@ def test_a_plausible_false_rate_is_refuted(tmp_path, dim, cond):
     step: the claim (1 - 2 mu/L)^t fails on every quadratic with mu < L. At the default eps the run from the default
     start stops before the slow mode dominates; held past eps and from the slowest eigendirection it must fail."""
     from insgd.numerics.problems import Quadratic
-    from insgd.verify.theorem_check import check_theorem
-    from insgd.verify.theorem_file import load
+    from insgd.verify.checks.generic import check_theorem
+    from insgd.verify.checks.theorem_file import load
 
     path = tmp_path / "false.toml"
     path.write_text(FALSE_RATE)

@@ -13,7 +13,7 @@ from insgd.numerics.problems import Cosh, Power, Quadratic
 from insgd.theory import symbols as S
 from insgd.theory.records import Case
 from insgd.theory.theorems import REGISTRY, get, register
-from insgd.verify.theorem_check import check_theorem, worst_case
+from insgd.verify.checks.generic import check_theorem, worst_case
 from tests.helpers import assert_one_line_error, cli
 
 KARIMI = get("karimi2016.theorem1")
@@ -181,7 +181,7 @@ def test_lower_confidence_bound_is_valid_and_not_vacuous():
     trials at most; with 400 samples it is within 0.3 of the mean."""
     import numpy as np
 
-    from insgd.verify.theorem_check import lower_confidence_bound
+    from insgd.verify.checks.generic import lower_confidence_bound
 
     rng = np.random.default_rng(0)
     A = rng.exponential(1.0, size=(400, 2000))
@@ -314,7 +314,7 @@ def test_records_refuse_misspelled_fields_and_compare_by_content():
             dataclasses.replace(th, **{field_name: bad})
     runnable = [t for t in REGISTRY.values() if t.checkable and 0 in t.bound]
     assert runnable and all(t.algorithm in OPTIMIZERS for t in runnable)
-    from insgd.verify.theorem_check import check_theorem
+    from insgd.verify.checks.generic import check_theorem
 
     typo = dataclasses.replace(runnable[0], key="typo", algorithm="gradient_descent")
     with pytest.raises(InputError, match="optimizer must be one of"):

@@ -15,7 +15,7 @@ def test_readme_glossary_is_generated_from_the_vocabulary():
 def test_every_verdict_word_is_defined():
     words = [*V.CHECK_VERDICTS, V.NOT_ASSESSED, V.NOT_APPLICABLE, *V.DISAGREEMENT_CLASSES]
     assert all(w in V.GLOSSARY for w in words)
-    from insgd.verify.paper_audit import VERDICTS
+    from insgd.verify.report.paper_audit import VERDICTS
 
     assert all(w in V.GLOSSARY for w in VERDICTS)
 

@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 
 from insgd.numerics.problems import Cosh, Power, Quadratic
-from insgd.verify.checks import check, complexity_check, tightest_setup
-from insgd.verify.cli import main
+from insgd.verify.checks.rate import complexity_check
+from insgd.verify.checks.setup import tightest_setup
+from insgd.verify.checks.theorem1 import check
+from insgd.verify.cli.__init__ import main
 from insgd.verify.fits import best_window, ols
 from tests.helpers import assert_one_line_error, cli
 
@@ -90,7 +92,7 @@ def test_invalid_constants_are_caught():
 
 def test_the_bound_assertion_can_fail():
     # The same tight run held against a bound for a contraction twice as fast: the first violating iterate is named.
-    from insgd.verify.checks import _assertions
+    from insgd.verify.checks.theorem1 import _assertions
 
     res = check(Power(p=4.0), "2/3", eps_grid=[1e-2, 1e-3, 1e-4])
     r = res.regime
@@ -204,7 +206,7 @@ def test_main_job_quick(tmp_path):
 def test_generalized_constants_enter_gamma():
     """check(generalized=True) runs with the L1 > 0 certificate, and the step size is Theorem 1's gamma computed with
     it: (2 mu eps)^(beta/rho) / (8 (L0 + L1) + 1), by hand from the trapezoid constants of |w|^4 on [-1, 1]."""
-    from insgd.verify.checks import regime_check
+    from insgd.verify.checks.rate import regime_check
 
     s = tightest_setup(Power(p=4.0), "2/3", generalized=True)
     L0, L1 = 6.0, 1.5 * 4 ** (1 / 3)  # 12/2 and half the Hessian form's 3 * 4^(1/3)
@@ -223,7 +225,7 @@ def test_an_iterate_outside_the_certified_ball_withholds_the_verdict():
     is inconclusive (neither pass nor fail), with the exit named."""
     from dataclasses import replace
 
-    from insgd.verify.checks import regime_check
+    from insgd.verify.checks.rate import regime_check
 
     s = replace(tightest_setup(Power(p=4.0), "2/3"), radius=0.5)
     r = regime_check(s, 1e-3)
@@ -287,7 +289,7 @@ def test_certified_scales_bind_as_exact_binary_values():
     nearby rational 1, which would lie below the certificate; exponents stay the rationals they encode (rho = 2)."""
     import sympy as sp
 
-    from insgd.verify.checks import _predict, tightest_setup
+    from insgd.verify.checks.setup import _predict, tightest_setup
 
     s = tightest_setup(Quadratic(dim=2, cond=1 + 2**-52), 1)
     inputs = _predict(s, 1e-3).inputs

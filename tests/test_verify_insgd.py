@@ -8,8 +8,8 @@ import pytest
 from scipy import stats
 
 from insgd.numerics.problems import Power, Quadratic
-from insgd.verify.cli import main
-from insgd.verify.insgd_checks import clopper_pearson, independence_check, lemma2_check, theorem2_check
+from insgd.verify.checks.theorem2 import clopper_pearson, independence_check, lemma2_check, theorem2_check
+from insgd.verify.cli.__init__ import main
 from tests.helpers import assert_one_line_error, cli
 
 
@@ -151,7 +151,7 @@ class _ShiftedQuadratics:
 
 
 def test_noise_frontier_known_answer():
-    from insgd.verify.insgd_checks import noise_frontier
+    from insgd.verify.checks.theorem2 import noise_frontier
 
     prob = _ShiftedQuadratics()
     pts = np.concatenate([[[0.0, 0.0]], np.random.default_rng(0).normal(0, 3, (50, 2))])

@@ -71,7 +71,7 @@ class Theorem:
     statement: str = ""  # the statement as printed (or as derived), in words and formulas
     notes: tuple = ()
     # How the theorem's constants come from a problem's certificates, for the generic checker
-    # (insgd.verify.theorem_check): symbol -> (assumption key, certificate field); fixed values the certificates must
+    # (insgd.verify.checks.generic): symbol -> (assumption key, certificate field); fixed values the certificates must
     # have (assumption key -> {field: value}); optimizer hyperparameters beyond the step size (name -> expression).
     binds: dict = field(default_factory=dict)
     requires: dict = field(default_factory=dict)

@@ -1,5 +1,5 @@
 """Regenerate README.md's findings from a fresh full `insgd verify all` with the DRO data, on the reference backend
-(verify/findings.py; a few minutes), or
+(verify/report/findings.py; a few minutes), or
 from the summary.json of such a run: `python tools/readme_findings.py --summary insgd-report/summary.json`.
 The data path: $INSGD_LIFE_EXPECTANCY or ../shared/data/life_expectancy.csv."""
 
@@ -8,8 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from insgd.verify.findings import findings, replace_section
-from insgd.verify.main_job import run_all
+from insgd.verify.report.findings import findings, replace_section
+from insgd.verify.report.main_job import run_all
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"

@@ -32,7 +32,7 @@ from insgd.numerics.constants import Smooth
 from insgd.numerics.engine import memory_limit, run
 from insgd.numerics.optimizers import get_optimizer
 from insgd.theory import symbols as S
-from insgd.verify.checks import FLOAT_REL, Distance
+from insgd.verify.checks.setup import FLOAT_REL, Distance
 from insgd.verify.verdicts import FAIL, INCONCLUSIVE, PASS, bound_verdict, pointwise_verdict
 
 MAX_ITERS = 1_000_000

@@ -204,7 +204,7 @@ def bench_backend(full_reproduction=True):
     if full_reproduction:
         import tempfile
 
-        from insgd.verify.reproduce import reproduce
+        from insgd.verify.experiments.reproduce import reproduce
 
         rep, conc = {}, {}
         for be in ("numpy", "numba"):
@@ -251,7 +251,7 @@ def bench_main_job(quick=True):
     """Wall time of the main job (`insgd verify all`), into a temporary directory."""
     import tempfile
 
-    from insgd.verify.main_job import run_all
+    from insgd.verify.report.main_job import run_all
 
     with tempfile.TemporaryDirectory() as d:
         t0 = time.perf_counter()

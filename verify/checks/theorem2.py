@@ -15,7 +15,7 @@ from insgd.numerics.engine import run
 from insgd.theory import symbols as S
 from insgd.theory.insgd import LEMMA2_CHEBYSHEV, LEMMA2_PINELIS, T_order, predict_insgd
 from insgd.theory.numbers import InputError, exact
-from insgd.verify.checks import L1_FLOOR, tightest_setup
+from insgd.verify.checks.setup import L1_FLOOR, tightest_setup
 from insgd.verify.progress import bar
 from insgd.verify.verdicts import INCONCLUSIVE, interval_verdict
 

@@ -25,7 +25,7 @@ def _span(xs, n=3):
 def findings(s: dict) -> str:
     if s["quick"]:
         raise ValueError("README findings come from a full run: a --quick summary is a smoke test")
-    from insgd.verify.main_job import disagreement_headline
+    from insgd.verify.report.markdown import disagreement_headline
 
     checks = s["checks"]
     out = []
@@ -105,7 +105,7 @@ def findings(s: dict) -> str:
             + (f" ({na} more theorem-problem pairs not applicable: the problem does not certify an assumption)" if na else "")
             + "."
         )
-    from insgd.verify.paper_audit import counts
+    from insgd.verify.report.paper_audit import counts
 
     c = counts(s["paper_audit"])
     out.append(

@@ -1,7 +1,7 @@
 """A theorem as one short data file (TOML), for the command line: `insgd check --theorem-file FILE`.
 
 Nothing in the file is executed: it is read with `tomllib`, every formula is parsed by the allow-listed expression
-language of `insgd.verify.safe_expr` over the symbols below, and the result is the same `Theorem` record the
+language of `insgd.verify.audit.safe_expr` over the symbols below, and the result is the same `Theorem` record the
 registry holds (insgd.theory.records). Every field is validated, and a bad one is refused in one line naming it.
 
     key = "mine.gd_pl"                      # a new key (not in `insgd theorems`)
@@ -34,7 +34,7 @@ from insgd.numerics.optimizers import get_optimizer
 from insgd.theory import assumptions as A
 from insgd.theory import symbols as S
 from insgd.theory.records import MEASURES, Case, Theorem
-from insgd.verify.safe_expr import parse_expr
+from insgd.verify.audit.safe_expr import parse_expr
 
 MAX_BYTES = 64 * 1024
 CONSTANTS = {
