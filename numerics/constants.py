@@ -5,12 +5,14 @@ double, which read exactly (as the auditor reads every number) may be just on th
 the closed form as text in the auditor's expression language, and the auditor certifies that."""
 
 from dataclasses import asdict, dataclass, field
-from fractions import Fraction
+
+from insgd.core import parse_fraction
 
 
 def frac(x) -> str:
-    """A float that is a simple fraction (4.0, 2.5) as exact text ('4', '5/2')."""
-    return str(Fraction(float(x)).limit_denominator(10**6))
+    """A problem's parameter as exact text: the rational its shortest repr spells (4.0 -> '4', 2.5 -> '5/2'), as the
+    auditor reads the problem's formula (insgd.core.parse_fraction; theory/numbers.py lists the rules)."""
+    return str(parse_fraction("parameter", x))
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,15 @@
 """Exact numbers for the theory: user input as SymPy Rationals, validation with clear messages, mpmath evaluation.
 
 Parsing itself (and JSON of huge numbers) lives in the dependency-free `insgd.core`; this module lifts it to SymPy.
+It holds the toolkit's float-to-exact rules, one per purpose, and every path uses them:
+
+* `parse_number`: what a person typed ("2/3", "0.1", 1e-3) -> the rational it spells (0.1 -> 1/10);
+* `binary_value`: a float the toolkit computed (a certified constant, f(w0) - f*) -> its exact binary value, the
+  number the runs use (the simplest nearby rational could lie below a certified bound: 1 + 2^-52 -> 1);
+* `decimal_value`: a float -> the rational its shortest repr spells (a witness point: any rational near the
+  candidate serves, since the violation is re-checked at that exact point, and this one prints as the float does);
+* `exact`: an exponent (alpha, beta, rho) or a value given as a float -> the simplest rational within float
+  precision (0.6666666666666666 -> 2/3), so that exact comparisons such as rho = 2 - beta see the intended value.
 """
 
 import mpmath
@@ -10,7 +19,9 @@ from insgd.core import InputError, json_number, magnitude_ok, parse_float, parse
 
 __all__ = [
     "InputError",
+    "binary_value",
     "ceil_int_or_mpf",
+    "decimal_value",
     "exact",
     "in_closed",
     "json_number",
@@ -37,15 +48,28 @@ def parse_number(name: str, text) -> sp.Rational:
 
 def exact(x):
     """An exact SymPy number. SymPy numbers stay as they are; ints, Fractions and text are read exactly; a float is
-    read as the simplest rational within its precision (0.1 -> 1/10, 0.6666666666666666 -> 2/3), the one
-    float-to-rational conversion of the toolkit. Never `nsimplify` an exact value: it may rewrite a rational with
-    large terms as a product of radicals."""
+    read as the simplest rational within its precision (0.1 -> 1/10, 0.6666666666666666 -> 2/3): the rule for
+    exponents and values given as floats (a computed constant takes `binary_value`). Never `nsimplify` an exact
+    value: it may rewrite a rational with large terms as a product of radicals."""
     if isinstance(x, sp.Basic):
         return x
     if isinstance(x, float) or type(x).__name__ in ("float64", "float32"):
         parse_fraction("value", x)  # refuses NaN and infinities
         return sp.nsimplify(float(x), rational=True)
     return parse_number("value", x)
+
+
+def binary_value(x) -> sp.Rational:
+    """A computed float as its exact binary value (a SymPy number stays as it is)."""
+    if isinstance(x, sp.Basic):
+        return x
+    parse_fraction("value", x)  # refuses NaN and infinities
+    return sp.Rational(float(x))
+
+
+def decimal_value(x) -> sp.Rational:
+    """A float as the rational its shortest repr spells (-26.381699999999999 -> -263817/10000)."""
+    return parse_number("value", float(x))
 
 
 def formula_text(expr) -> str:

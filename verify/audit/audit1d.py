@@ -10,7 +10,7 @@ import numpy as np
 import sympy as sp
 from mpmath import iv
 
-from insgd.theory.numbers import InputError
+from insgd.theory.numbers import InputError, decimal_value
 from insgd.verify.audit.forms import (
     SEARCH_RADIUS,
     TAYLOR_TERMS,
@@ -119,7 +119,7 @@ class Audit1D(Nonnegativity):
                 except (TypeError, ValueError, OverflowError):
                     vals = np.full(xs.shape, np.nan)
             for x in xs[np.argsort(np.nan_to_num(vals, nan=np.inf))][:5]:
-                xr = sp.Rational(repr(float(x)))
+                xr = decimal_value(x)
                 v = _lo(g, {W: point(xr)})
                 if v is not None and (v.b < 0 or (strict and v.b <= 0)):
                     raise InputError(
@@ -262,7 +262,7 @@ class Audit1D(Nonnegativity):
         else:
             p0, v0, fv0 = min(vals, key=lambda x: x[2])
             if not (p0.is_Rational or isinstance(p0, sp.CRootOf)):
-                self.fstar_upper = self.f.subs(W, sp.Rational(repr(float(p0))))
+                self.fstar_upper = self.f.subs(W, decimal_value(p0))
                 self.fstar_how = (
                     f"the minimizer near w = {float(p0):.12g} is not known in closed form, so f* is not "
                     "exact and no PL claim can be certified (violations are still checked against an "

@@ -32,7 +32,7 @@ from mpmath import iv
 from scipy import optimize
 
 from insgd.theory import assumptions as A
-from insgd.theory.numbers import InputError, parse_number
+from insgd.theory.numbers import InputError, decimal_value, parse_number
 from insgd.verify.audit.audit1d import Audit1D
 from insgd.verify.audit.claims import _exact_constants, _region_text, alpha_min, best_mu, check_claim, rho_range, smallest_L0
 from insgd.verify.audit.forms import SEARCH_RADIUS, TIME_LIMIT, Claim, W, _num, parse
@@ -226,7 +226,7 @@ def audit_problem(problem, box=None, pl_claims=(), smooth_claims=(), time_s=TIME
 def _mp_value_grad(problem, x):
     """f and grad f at x in 50-digit arithmetic, by running the problem's NumPy code on mpmath numbers."""
     with mpmath.workdps(50):
-        X = np.array([[mpmath.mpf(sp.Rational(repr(float(t))).p) / sp.Rational(repr(float(t))).q for t in x]], dtype=object)
+        X = np.array([[mpmath.mpf(r.p) / r.q for r in map(decimal_value, x)]], dtype=object)
         f = problem.value(X)[0]
         g = problem.grad(X)[0]
         gn = mpmath.sqrt(sum(t * t for t in g))
@@ -378,7 +378,7 @@ def audit_nd(expr, syms, box=None, pl_claims=(), smooth_claims=(), seed=0):
                 best = res
     if best is None:
         raise InputError("f could not be evaluated (not finite) at any start point")
-    xstar = [sp.Rational(repr(float(t))) for t in np.clip(best.x, lo, hi)]
+    xstar = [decimal_value(t) for t in np.clip(best.x, lo, hi)]
     fstar_upper = expr.subs(dict(zip(syms, xstar, strict=True)))
     pts = np.concatenate(
         [rng.normal(0, s, (400, d)) for s in (1e-3, 1e-1, 1, 3, 10)]
@@ -402,7 +402,7 @@ def audit_nd(expr, syms, box=None, pl_claims=(), smooth_claims=(), seed=0):
 
     def exact(kind, c, x):
         """Rigorous lower bound of the violation at the exact rational point x (60-digit intervals)."""
-        env = {s: point(sp.Rational(repr(float(v)))) for s, v in zip(syms, x, strict=True)}
+        env = {s: point(decimal_value(v)) for s, v in zip(syms, x, strict=True)}
 
         def compute():
             gi = [ieval(gk, env) for gk in grad]

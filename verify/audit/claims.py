@@ -8,7 +8,7 @@ import numpy as np
 import sympy as sp
 from mpmath import iv
 
-from insgd.theory.numbers import InputError, parse_number
+from insgd.theory.numbers import InputError, decimal_value, parse_number
 from insgd.verify.audit.forms import BUDGET, SEARCH_RADIUS, Claim, TimeLimit, W, _fmt, _num, time_limit
 from insgd.verify.audit.intervals import Unsupported, box, hi_of, ieval, ipow, lo_of, point
 from insgd.verify.audit.safe_expr import parse_expr
@@ -244,7 +244,7 @@ def best_mu(audit, rho, region, time_s=20.0):
     ok = np.isfinite(r) & (gap > 1e-12)
     if not ok.any():
         return None
-    x = sp.Rational(repr(float(xs[ok][np.argmin(r[ok])])))
+    x = decimal_value(xs[ok][np.argmin(r[ok])])
     ratio = sp.Abs(audit.df) ** rho / (2 * (audit.f - audit.fstar))
     try:
         upper = hi_of(ieval(ratio, {W: point(x)}))
@@ -285,7 +285,7 @@ def smallest_L0(audit, L1, alpha, region, time_s=20.0):
         g = np.abs(d2f(xs)) - float(L1) * np.abs(df(xs)) ** float(alpha)
     g = np.where(np.isfinite(g), g, -np.inf)
     i = int(np.argmax(g))
-    x = sp.Rational(repr(float(xs[i])))
+    x = decimal_value(xs[i])
     try:
         lower = lo_of(ieval(sp.Abs(audit.d2f) - L1 * sp.Abs(audit.df) ** alpha, {W: point(x)}))
     except (Unsupported, ZeroDivisionError, ValueError):

@@ -9,6 +9,7 @@ from mpmath import iv
 from scipy import optimize
 
 from insgd.theory import assumptions as A
+from insgd.theory.numbers import decimal_value
 from insgd.verify.audit.forms import SEARCH_RADIUS, W
 from insgd.verify.audit.intervals import Unsupported, box, iabs, ieval, point
 
@@ -139,7 +140,7 @@ def refute(audit, kind, c, region):
                     )
                     cands.insert(0, res.x)
             for cand in cands:
-                xr = sp.Rational(repr(float(cand)))
+                xr = decimal_value(cand)
                 if not _region_ok(xr, region):
                     continue
                 lb = violation_at(audit, kind, c, xr)
@@ -169,7 +170,7 @@ def _refute_pairs(audit, c, region, form):
         bad = np.nonzero(np.isfinite(lhs) & (lhs > rhs * (1 + 1e-9)))[0]
         if len(bad):
             x = w[bad[np.argmax((lhs - rhs)[bad])]]
-            X, XP = sp.Rational(repr(float(x))), sp.Rational(repr(float(wp)))
+            X, XP = decimal_value(x), decimal_value(wp)
             if _region_ok(X, region) and _region_ok(XP, region):
                 lb = _pair_violation(audit, c, X, XP, form)
                 if lb is not None and lb > 0:

@@ -32,6 +32,7 @@ from insgd.numerics.constants import Smooth
 from insgd.numerics.engine import memory_limit, run
 from insgd.numerics.optimizers import get_optimizer
 from insgd.theory import symbols as S
+from insgd.theory.numbers import binary_value
 from insgd.verify.checks.setup import FLOAT_REL, Distance
 from insgd.verify.verdicts import FAIL, INCONCLUSIVE, PASS, bound_verdict, pointwise_verdict
 
@@ -130,7 +131,7 @@ def check_theorem(theorem, problem, eps=None, w0=None, noise=None, batch=1, seed
         consts, radius = bind_constants(theorem, problem, R0, variance), R0
     # the exact value of each float the engine uses (not the simplest nearby rational: a certified L of
     # 1.0000000000000002 read as 1 would make the bound (1 - mu/L)^t vanish while the run uses the true L)
-    subs = {k: sp.Rational(v) for k, v in consts.items()}
+    subs = {k: binary_value(v) for k, v in consts.items()}
     for c in theorem.conditions:
         if c.decide(subs) is False:
             raise InputError(f"theorem {theorem.key}: condition {c.text} fails with {consts}")

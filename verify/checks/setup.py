@@ -5,10 +5,9 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-import sympy as sp
 
 from insgd.theory.ngd import predict_ngd
-from insgd.theory.numbers import InputError, exact
+from insgd.theory.numbers import InputError, binary_value, exact
 
 FLOAT_REL = 1e-9  # Delta_t and the bound are float64 values of a run and of a closed form: far above their rounding
 L1_FLOOR = 1e-9  # a certificate with L0 = 0 (or L1 = 0) holds for every positive value: the smallest one used
@@ -143,23 +142,17 @@ def given_setup(problem, beta, L0, L1, alpha, rho, mu, w0=None) -> Setup:
     )
 
 
-def _value(x):
-    """A certified constant as the exact value of the float the runs use (as the generic theorem checker binds
-    them): the simplest nearby rational could move L0 below its certified value (1 + 2^-52 read as 1)."""
-    return x if isinstance(x, sp.Basic) else sp.Rational(float(x))
-
-
 def _predict(s: Setup, eps, delta0=None):
     # the exponents (alpha, rho) decide the regime by exact comparisons such as rho = 2 - beta: they are read as the
     # simplest rationals within float precision (4/3, not its binary neighbour); the constants as exact float values
     given = s.exact if s.source == "given" else {}  # constants the user typed are read exactly as typed (1/10)
     return predict_ngd(
-        given.get("L0") or _value(s.L0),
-        given.get("L1") or _value(s.L1),
+        given.get("L0") or binary_value(s.L0),
+        given.get("L1") or binary_value(s.L1),
         given.get("alpha") or exact(s.alpha),
         s.beta,
         given.get("rho") or exact(s.rho),
-        given.get("mu") or _value(s.mu),
+        given.get("mu") or binary_value(s.mu),
         exact(eps),
-        None if delta0 is None else _value(delta0),
+        None if delta0 is None else binary_value(delta0),
     )

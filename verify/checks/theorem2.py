@@ -14,7 +14,7 @@ from insgd.numerics.constants import Smooth
 from insgd.numerics.engine import run
 from insgd.theory import symbols as S
 from insgd.theory.insgd import LEMMA2_CHEBYSHEV, LEMMA2_PINELIS, T_order, predict_insgd
-from insgd.theory.numbers import InputError, exact
+from insgd.theory.numbers import InputError, binary_value, exact
 from insgd.verify.checks.setup import L1_FLOOR, tightest_setup
 from insgd.verify.progress import bar
 from insgd.verify.verdicts import INCONCLUSIVE, interval_verdict
@@ -126,6 +126,19 @@ def theorem2_setup(problem, w0=None):
     return s, {"L0": s.L0, "L1": max(s.L1, L1_FLOOR), "alpha": s.alpha, "form": "literal", "region": s.region}, notes
 
 
+def theorem2_prediction(c, tau1, tau2, beta, d0, eps):
+    """Theorem 2's prediction with the computed constants (certified L0, L1 in c; d0 = f(w0) - f*) bound as the exact
+    floats the runs use, and the user's values and the exponents as the simplest rationals within float precision
+    (theory/numbers.py: 1 + 2^-52 stays 1 + 2^-52, 2/3 as a float is 2/3)."""
+    return predict_insgd(
+        *(binary_value(c[k]) for k in ("L0", "L1")),
+        *(exact(x) for x in (tau1, tau2, beta)),
+        binary_value(d0),
+        exact(eps),
+        alpha_v=exact(c["alpha"]),
+    )
+
+
 def theorem2_check(
     problem, tau1, tau2, beta, eps, seeds=64, budget=DEFAULT_BUDGET, w0=None, seed0=0, quiet=True
 ) -> Theorem2Result:
@@ -135,7 +148,7 @@ def theorem2_check(
         raise InputError(f"beta must satisfy 0 < beta <= 1, got {beta}")
     s, c, notes = theorem2_setup(problem, w0)
     d0 = float(problem.value(s.w0[None])[0] - problem.fstar)
-    pred = predict_insgd(*(exact(x) for x in (c["L0"], c["L1"], tau1, tau2, beta, d0, eps)), alpha_v=exact(c["alpha"]))
+    pred = theorem2_prediction(c, tau1, tau2, beta, d0, eps)
     T = pred.T
     iters = int(min(float(T), budget))
     gamma = float(pred.gamma)
