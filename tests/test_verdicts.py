@@ -51,3 +51,34 @@ def test_pointwise_verdict_on_hand_made_bounds():
     assert V.pointwise_verdict([0.5, 0.5, 0.5], [1.0, 1.0, 0.9], B) == "pass"
     assert V.pointwise_verdict([0.5, 0.5, 0.5], [1.0, 1.0, 1.1], B) == "inconclusive"
     assert V.pointwise_verdict([0.5, 2.5, 0.5], [1.0, 3.0, 0.9], B) == "fail"  # one t refutes it
+
+
+def test_rate_verdict_on_hand_made_intervals():
+    nan, inf = float("nan"), float("inf")
+    assert V.rate_verdict(0.9, 1.1, 1.0) == "pass"  # the predicted q inside the measured interval
+    assert V.rate_verdict(1.05, 1.2, 1.0) == "fail"  # a finite interval that misses it
+    assert V.rate_verdict(0.48, 0.52, 0.40, 0.49) == "pass"  # overlaps the derived span [grid slope, asymptote]
+    assert V.rate_verdict(0.55, 0.60, 0.40, 0.49) == "fail"
+    assert V.rate_verdict(nan, nan, 1.0) == "inconclusive"  # no measurement refutes nothing
+    assert V.rate_verdict(-inf, inf, 1.0) == "inconclusive"
+
+
+def test_the_two_vocabularies_convert_one_way_each():
+    assert V.claim_from_check("pass") == "not refuted"  # runs never prove a universal claim
+    assert V.claim_from_check("fail") == "fails"
+    assert V.claim_from_check("inconclusive") == "unknown"
+    assert V.check_from_claim("holds") == "pass" and V.check_from_claim("fails") == "fail"
+    assert V.check_from_claim("unknown") == "inconclusive"
+    assert V.all_claims(["holds", "holds"]) == "holds"
+    assert V.all_claims(["holds", "unknown"]) == "unknown"
+    assert V.all_claims(["unknown", "fails"]) == "fails"
+    assert V.all_claims([]) == "unknown"  # no claim checked holds nothing
+
+
+def test_verdicts_are_their_words_in_json_and_text():
+    import json
+
+    assert json.dumps({V.PASS: V.NOT_REFUTED}) == '{"pass": "not refuted"}'
+    assert f"{V.FAILS}" == "fails" and str(V.INCONCLUSIVE) == "inconclusive"
+    words = set(V.Verdict) | set(V.ClaimVerdict) | set(V.Disagreement)
+    assert words <= set(V.GLOSSARY)  # every word the toolkit can print is explained

@@ -6,15 +6,45 @@ arithmetic) or a proof (an exact identity, a derivation) says *holds*. The verdi
 (`pass`, `fail`, ...); `GLOSSARY` says what each one means, and the report prints it.
 """
 
-PASS, FAIL, INCONCLUSIVE = "pass", "fail", "inconclusive"
-NOT_ASSESSED, NOT_APPLICABLE = "not assessed", "not applicable"
-CHECK_VERDICTS = (PASS, INCONCLUSIVE, FAIL)  # what a check returns, worst last
+import math
+from enum import StrEnum
 
-# How a printed statement stands against the derivation and the measurements (Theorem 1's T(eps) orders).
-CONTRADICTED = "contradicted"
-INCOMPLETE = "incomplete"
-BY_DERIVATION = "differs by derivation only"
-DISAGREEMENT_CLASSES = (CONTRADICTED, INCOMPLETE, BY_DERIVATION)
+
+class Verdict(StrEnum):
+    """What a check says about a claim runs can test (a bound, a rate, a probability). In JSON: the value."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    INCONCLUSIVE = "inconclusive"
+    NOT_ASSESSED = "not assessed"
+    NOT_APPLICABLE = "not applicable"
+
+
+class ClaimVerdict(StrEnum):
+    """What the auditor (a function against an assumption) and the paper audit (a printed statement) say."""
+
+    HOLDS = "holds"
+    FAILS = "fails"
+    NOT_REFUTED = "not refuted"
+    INCOMPLETE = "incomplete"
+    UNKNOWN = "unknown"
+    BY_PROOF = "by proof"
+
+
+class Disagreement(StrEnum):
+    """How a printed statement stands against the derivation and the measurements (Theorem 1's T(eps) orders)."""
+
+    CONTRADICTED = "contradicted"
+    INCOMPLETE = "incomplete"
+    BY_DERIVATION = "differs by derivation only"
+
+
+PASS, FAIL, INCONCLUSIVE, NOT_ASSESSED, NOT_APPLICABLE = Verdict
+HOLDS, FAILS, NOT_REFUTED, _, UNKNOWN, BY_PROOF = ClaimVerdict
+CONTRADICTED, INCOMPLETE, BY_DERIVATION = Disagreement
+CHECK_VERDICTS = (PASS, INCONCLUSIVE, FAIL)  # what a check returns, worst last
+DISAGREEMENT_CLASSES = tuple(Disagreement)
+CLAIM_VERDICTS = tuple(ClaimVerdict)
 
 GLOSSARY = {
     PASS: "not refuted on the instances named (problem, constants, eps, iterates or seeds); a finite check of a "
@@ -25,12 +55,12 @@ GLOSSARY = {
     NOT_ASSESSED: "the claim was not tested on this instance, with the reason (e.g. a rate is assessed only where "
     "the bound is tight by construction).",
     NOT_APPLICABLE: "the problem does not certify an assumption the theorem needs; the missing assumption is named.",
-    "holds": "certified (the auditor: interval arithmetic on exactly the numbers given) or proved (an exact "
+    HOLDS: "certified (the auditor: interval arithmetic on exactly the numbers given) or proved (an exact "
     "identity, a derivation in the toolkit's docstrings).",
-    "fails": "refuted by a witness re-checked in 60-digit interval arithmetic, or by a measurement.",
-    "not refuted": "the paper audit's word for a statement tested on instances with no counterexample found.",
-    "unknown": "the toolkit could not decide; the reason is printed.",
-    "by proof": "settled only by a derivation in the toolkit's docstrings (no certificate or measurement decides it).",
+    FAILS: "refuted by a witness re-checked in 60-digit interval arithmetic, or by a measurement.",
+    NOT_REFUTED: "the paper audit's word for a statement tested on instances with no counterexample found.",
+    UNKNOWN: "the toolkit could not decide; the reason is printed.",
+    BY_PROOF: "settled only by a derivation in the toolkit's docstrings (no certificate or measurement decides it).",
     CONTRADICTED: "the derivation and a measurement on an instance where the bound is tight (the power family) both put "
     "T(eps) above the printed order, in the same coordinates (the measured slope agrees with the derived T(eps) on the "
     "same grid).",
@@ -94,6 +124,33 @@ def pointwise_verdict(lower, upper, bound) -> str:
     """A promise "E[A(t)] <= B(t) for every t" held against confidence bounds at each t of a grid: fail if at some t
     the lower bound exceeds B(t), pass if the upper bound is below B(t) at every t, else inconclusive."""
     return worst(interval_verdict(lo, hi, b, at_least=False) for lo, hi, b in zip(lower, upper, bound, strict=True))
+
+
+def rate_verdict(lo, hi, target_lo, target_hi=None) -> Verdict:
+    """A measured rate's interval [lo, hi] against the predicted value (or span [target_lo, target_hi]) on an
+    instance where the bound is tight: pass when they overlap, fail when a finite interval misses it, inconclusive
+    when the measurement produced no finite interval (no measurement refutes nothing)."""
+    t_hi = target_lo if target_hi is None else target_hi
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return INCONCLUSIVE
+    return PASS if (lo <= t_hi and target_lo <= hi) else FAIL
+
+
+def claim_from_check(verdict) -> ClaimVerdict:
+    """A check's verdict as a verdict on the statement it tested: runs never prove a universal claim, so a pass is
+    "not refuted", a fail "fails", anything else "unknown"."""
+    return {PASS: NOT_REFUTED, FAIL: FAILS}.get(verdict, UNKNOWN)
+
+
+def check_from_claim(verdict) -> Verdict:
+    """An auditor verdict used as one assertion of a check: holds -> pass, fails -> fail, else inconclusive."""
+    return {HOLDS: PASS, FAILS: FAIL}.get(verdict, INCONCLUSIVE)
+
+
+def all_claims(verdicts) -> ClaimVerdict:
+    """Several claims as one: fails if any fails, holds if every one holds (and there is one), else unknown."""
+    vs = list(verdicts)
+    return FAILS if FAILS in vs else HOLDS if vs and all(v == HOLDS for v in vs) else UNKNOWN
 
 
 GLOSSARY_START, GLOSSARY_END = "<!-- glossary:start -->", "<!-- glossary:end -->"

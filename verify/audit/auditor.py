@@ -39,6 +39,7 @@ from insgd.verify.audit.forms import SEARCH_RADIUS, TIME_LIMIT, Claim, W, _num, 
 from insgd.verify.audit.intervals import iabs, ieval, point
 from insgd.verify.audit.safe_expr import parse_expr
 from insgd.verify.audit.witnesses import rigorous_lower
+from insgd.verify.verdicts import FAILS
 
 
 def audit_expr(
@@ -266,7 +267,7 @@ def _audit_numeric(problem, box, pl, sm, seed=0):
             except Exception:  # noqa: BLE001 - a problem without an mpmath path
                 lb = None
             if lb is not None and lb > 0:
-                cl.verdict, cl.witness, cl.violation = "fails", [float(t) for t in pts[i]], float(lb)
+                cl.verdict, cl.witness, cl.violation = FAILS, [float(t) for t in pts[i]], float(lb)
                 cl.evidence = (
                     f"at the witness (||grad f|| = {float(gx):.3g}) f - f(argmin) exceeds |grad f|^rho/(2 mu) by "
                     f"{float(lb):.3g} (50-digit re-check; f* <= f(argmin))"
@@ -447,15 +448,15 @@ def audit_nd(expr, syms, box=None, pl_claims=(), smooth_claims=(), seed=0):
                 for cand in cands:
                     lb = exact(kind, c, cand) if viol(kind, c, cand) > 0 else None
                     if lb is not None and lb > 0:
-                        cl.verdict, cl.witness, cl.violation = "fails", [float(t) for t in cand], float(lb)
+                        cl.verdict, cl.witness, cl.violation = FAILS, [float(t) for t in cand], float(lb)
                         cl.evidence = f"violation >= {float(lb):.3g} at the witness (60-digit intervals" + (
                             "; f* <= f at the best point found)" if kind == "pl" else ")"
                         )
                         cl.certificate = "witness inside the region"
                         break
-                if cl.verdict == "fails":
+                if cl.verdict == FAILS:
                     break
-        if cl.verdict != "fails":
+        if cl.verdict != FAILS:
             cl.evidence = "no violation found by search; no certificate in several variables"
         claims.append(cl.to_json())
     return {

@@ -13,6 +13,7 @@ from insgd.verify.audit.forms import BUDGET, SEARCH_RADIUS, Claim, TimeLimit, W,
 from insgd.verify.audit.intervals import Unsupported, box, hi_of, ieval, ipow, lo_of, point
 from insgd.verify.audit.safe_expr import parse_expr
 from insgd.verify.audit.witnesses import _refute_pairs, hessian_residual, pl_residual, refute
+from insgd.verify.verdicts import FAILS, HOLDS, UNKNOWN
 
 # -- the claims --------------------------------------------------------------------------------------------------
 
@@ -29,7 +30,7 @@ def check_claim(audit, claim: Claim, region, time_s=None) -> Claim:
         with time_limit(time_s):
             _check(audit, claim, region, t0 + time_s)
     except TimeLimit:
-        claim.verdict = "unknown"
+        claim.verdict = UNKNOWN
         claim.evidence = f"time limit ({time_s:g} s per claim) reached; no violation found before it"
         claim.certificate = ""
     claim.time_s = round(time.monotonic() - t0, 3)
@@ -47,7 +48,7 @@ def _check(audit, claim, region, deadline):
     if claim.kind == "smooth" and claim.form in ("literal", "segment"):
         w = _refute_pairs(audit, c, region, claim.form)
         if w is not None:
-            claim.verdict, claim.witness, claim.violation = "fails", [float(x) for x in w[0]], w[1]
+            claim.verdict, claim.witness, claim.violation = FAILS, [float(x) for x in w[0]], w[1]
             claim.witness_exact = [str(x) for x in w[0]]
             claim.evidence = (
                 f"|f'(w) - f'(w')| exceeds the bound at (w, w') = ({_fmt(w[0][0])}, {_fmt(w[0][1])}) "
@@ -58,7 +59,7 @@ def _check(audit, claim, region, deadline):
     else:
         w = refute(audit, "pl" if claim.kind == "pl" else "smooth", c, region)
         if w is not None:
-            claim.verdict, claim.witness, claim.violation = "fails", [float(w[0])], w[1]
+            claim.verdict, claim.witness, claim.violation = FAILS, [float(w[0])], w[1]
             claim.witness_exact = [str(w[0])]
             what = "f - f* exceeds |f'|^rho/(2 mu)" if claim.kind == "pl" else "|f''| exceeds L0 + L1 |f'|^alpha"
             claim.evidence = f"{what} at w = {_fmt(w[0])} by >= {w[1]:.3g} (60-digit intervals at the exact point)"
@@ -93,7 +94,7 @@ def _check(audit, claim, region, deadline):
     else:
         ok, how = None, "the literal form on an unbounded region has no certificate method here"
     if ok:
-        claim.verdict, claim.certificate = "holds", how
+        claim.verdict, claim.certificate = HOLDS, how
         claim.evidence = "certified for the exact constants given" + (
             "" if claim.kind != "pl" else f"; f* = {_fmt(audit.fstar)} certified ({audit.fstar_how})"
         )

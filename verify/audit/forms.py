@@ -14,6 +14,7 @@ import sympy as sp
 from insgd.theory.numbers import InputError
 from insgd.verify.audit.intervals import Unsupported, box, ieval
 from insgd.verify.audit.safe_expr import parse_expr
+from insgd.verify.verdicts import UNKNOWN
 
 W = sp.Symbol("w", real=True)
 H = sp.Symbol("h", real=True)
@@ -60,7 +61,7 @@ class Claim:
     form: str | None  # literal, segment, hessian (smooth)
     constants: dict  # exact numbers as given (JSON: floats, with the exact text in constants_exact)
     region: str
-    verdict: str = "unknown"
+    verdict: str = UNKNOWN
     witness: list | None = None
     evidence: str = ""
     certificate: str = ""

@@ -165,14 +165,14 @@ def check_theorem(theorem, problem, eps=None, w0=None, noise=None, batch=1, seed
         dw = float(problem.value(w[None])[0] - problem.fstar)
         r = _deterministic_check(theorem, problem, {**subs, S.Delta0: sp.Float(dw, 30)}, hp, w, noise, eps, radius)
         runs.append(({"w0": w.tolist(), "delta0": dw}, r))
-        if r["verdict"] == "fail":
+        if r["verdict"] == FAIL:
             break
-    shown = next((x for x in runs if x[1]["verdict"] == "fail"), None) or next(
-        (x for x in runs if x[1]["verdict"] == "inconclusive"), runs[0]
+    shown = next((x for x in runs if x[1]["verdict"] == FAIL), None) or next(
+        (x for x in runs if x[1]["verdict"] == INCONCLUSIVE), runs[0]
     )
     res = dict(shown[1])
     res["starts"] = len(runs)
-    if res["verdict"] == "pass" and len(runs) > 1:
+    if res["verdict"] == PASS and len(runs) > 1:
         res["evidence"] += (
             f"; also not refuted from {len(runs) - 1} other start(s) along the Hessian's extreme eigendirections at the "
             "minimizer (same distance)"
@@ -216,12 +216,12 @@ def _eigen_starts(problem, w0, R0):
 
 def _left_ball(res, dist, fail_t=None):
     """Withhold a pass when any iterate left the certified ball, a fail when it left at or before the failing t."""
-    if dist.exit_t is None or res["verdict"] not in ("fail", "pass"):
+    if dist.exit_t is None or res["verdict"] not in (FAIL, PASS):
         return res
-    if res["verdict"] == "fail" and fail_t is not None and fail_t < dist.exit_t:
+    if res["verdict"] == FAIL and fail_t is not None and fail_t < dist.exit_t:
         return res  # every iterate up to the violation was in the ball
     res.update(
-        verdict="inconclusive",
+        verdict=INCONCLUSIVE,
         evidence=f"an iterate left the ball of radius {dist.radius:.6g} on which the constants are certified (at "
         f"t = {dist.exit_t}, max ||w_t - w*|| = {dist.max:.6g}); the {res['verdict']} would not be earned: "
         f"{res['evidence']}",

@@ -17,12 +17,23 @@ exponent interval (OLS 95% interval joined with the leave-one-out slopes over th
 from dataclasses import asdict, dataclass
 
 import numpy as np
-import sympy as sp
 
-from insgd.theory.numbers import InputError, exact
+from insgd.theory.numbers import InputError, decimal_value, exact
 from insgd.verify.checks.rate import Assertion, ComplexityResult, RegimeResult, complexity_check, regime_check
 from insgd.verify.checks.setup import MAX_ITERS, Setup, _predict, given_setup, tightest_setup
-from insgd.verify.verdicts import BY_DERIVATION, CONTRADICTED, INCOMPLETE, NOT_ASSESSED, PASS, worst
+from insgd.verify.verdicts import (
+    BY_DERIVATION,
+    CONTRADICTED,
+    FAIL,
+    INCOMPLETE,
+    INCONCLUSIVE,
+    NOT_ASSESSED,
+    PASS,
+    all_claims,
+    check_from_claim,
+    rate_verdict,
+    worst,
+)
 
 
 @dataclass
@@ -50,7 +61,7 @@ class CheckResult:
             f"constants on {st['region']}: the bound at every iterate of one run at gamma(eps = {self.regime.eps:g}), and "
             f"T_measured <= T_derived for each of {len(c.eps)} eps in [{min(c.eps):g}, {max(c.eps):g}]"
         )
-        return {PASS: f"not refuted: {what}", "fail": f"refuted: {what}"}.get(self.verdict, f"inconclusive: {what}")
+        return {PASS: f"not refuted: {what}", FAIL: f"refuted: {what}"}.get(self.verdict, f"inconclusive: {what}")
 
     @property
     def disagreement_class(self):
@@ -110,7 +121,7 @@ def _assertions(s: Setup, r: RegimeResult, c: ComplexityResult, paper_agrees: bo
             Assertion(
                 "derived bound at every iterate",
                 "bound",
-                "inconclusive",
+                INCONCLUSIVE,
                 r.withheld or f"the run was capped at {MAX_ITERS} iterations before T_derived = {r.T_derived:.3g}",
             )
         )
@@ -119,7 +130,7 @@ def _assertions(s: Setup, r: RegimeResult, c: ComplexityResult, paper_agrees: bo
             Assertion(
                 "derived bound at every iterate",
                 "bound",
-                "pass",
+                PASS,
                 f"not refuted on this run: Delta_t <= bound(t) at all {r.T_hit + 1} iterates up to Delta <= eps = "
                 f"{r.eps:g} (t = {r.T_hit}); the bound exceeds Delta_t by up to {r.bound_ratio_max:.3g}x",
             )
@@ -130,7 +141,7 @@ def _assertions(s: Setup, r: RegimeResult, c: ComplexityResult, paper_agrees: bo
             Assertion(
                 "derived bound at every iterate",
                 "bound",
-                "fail",
+                FAIL,
                 f"at t = {v['t']}: Delta_t = {v['gap']:.6g} > bound {v['bound']:.6g}",
                 dict(v),
             )
@@ -140,7 +151,7 @@ def _assertions(s: Setup, r: RegimeResult, c: ComplexityResult, paper_agrees: bo
             Assertion(
                 "T_measured <= T_derived",
                 "bound",
-                "inconclusive",
+                INCONCLUSIVE,
                 c.withheld or "some runs were capped before reaching eps and before T_derived",
             )
         )
@@ -149,7 +160,7 @@ def _assertions(s: Setup, r: RegimeResult, c: ComplexityResult, paper_agrees: bo
             Assertion(
                 "T_measured <= T_derived",
                 "bound",
-                "pass" if c.T_sound else "fail",
+                PASS if c.T_sound else FAIL,
                 f"not refuted on this grid: each of the {len(c.eps)} eps in [{min(c.eps):g}, {max(c.eps):g}] reached "
                 "within T_derived"
                 if c.T_sound
@@ -162,12 +173,11 @@ def _assertions(s: Setup, r: RegimeResult, c: ComplexityResult, paper_agrees: bo
         )
     if s.tight and s.source == "certified":
         lo, hi = r.q_interval
-        ok = lo <= r.q_predicted <= hi
         out.append(
             Assertion(
                 "rate q (tight instance)",
                 "rate",
-                "pass" if ok else "fail",
+                rate_verdict(lo, hi, r.q_predicted),
                 f"q predicted {r.q_predicted:.5g}, measured {r.q_measured:.5g} (extrapolated to gamma -> 0 "
                 f"from gamma and gamma/2) with interval [{lo:.5g}, {hi:.5g}]; measured regime "
                 f"{r.regime_measured}",
@@ -177,12 +187,11 @@ def _assertions(s: Setup, r: RegimeResult, c: ComplexityResult, paper_agrees: bo
         tlo, thi = sorted((c.exponent_derived, c.exponent_derived_local))
         # On a tight instance T_measured and T_derived share their asymptotic exponent; on a finite grid the measured
         # slope is held against the span between the derived T's own slope on the grid and the asymptotic exponent.
-        ok = np.isfinite(elo) and elo <= thi and tlo <= ehi
         out.append(
             Assertion(
                 "T(eps) exponent (tight instance)",
                 "rate",
-                "pass" if ok else "fail" if np.isfinite(elo) else "inconclusive",
+                rate_verdict(elo, ehi, tlo, thi),
                 f"derived: {c.exponent_derived:.4g} asymptotically, {c.exponent_derived_local:.4g} on this "
                 f"grid; measured {c.exponent_measured:.4g} with interval [{elo:.4g}, {ehi:.4g}] (95% fit "
                 "interval joined with the leave-one-out slopes)" + (" (T / log(1/eps) fitted)" if c.log_factor else ""),
@@ -261,7 +270,7 @@ def check(
     audit = None
     if s.source == "given":
         audit = audit_given(s, audit_time_s)
-        verdict = {"holds": "pass", "fails": "fail"}.get(audit["verdict"], "inconclusive")
+        verdict = check_from_claim(audit["verdict"])
         assertions.insert(0, Assertion("given constants hold on the region", "bound", verdict, audit["evidence"], audit))
     setup = {
         "problem_label": problem.label(),
@@ -299,14 +308,14 @@ def audit_given(s: Setup, time_s) -> dict:
     p = s.problem
     R = float(np.linalg.norm(s.w0 - p.argmin))
     c = p.argmin if p.dim == 1 else None
-    box = None if c is None else (sp.Rational(repr(float(c[0] - R))), sp.Rational(repr(float(c[0] + R))))
+    box = None if c is None else (decimal_value(c[0] - R), decimal_value(c[0] + R))
     e = s.exact
     res = audit_problem(
         p, box=box, pl_claims=[(e["rho"], e["mu"])], smooth_claims=[("literal", e["L0"], e["L1"], e["alpha"])], time_s=time_s
     )
     claims = res["claims"]
     verdicts = [cl["verdict"] for cl in claims]
-    verdict = "fails" if "fails" in verdicts else "holds" if all(v == "holds" for v in verdicts) else "unknown"
+    verdict = all_claims(verdicts)
     evidence = "; ".join(
         f"{cl['kind']}{'/' + cl['form'] if cl.get('form') else ''}: {cl['verdict']}"
         + (f" (witness {cl['witness']})" if cl.get("witness") else "")

@@ -17,7 +17,7 @@ from insgd.theory.insgd import LEMMA2_CHEBYSHEV, LEMMA2_PINELIS, T_order, predic
 from insgd.theory.numbers import InputError, binary_value, exact
 from insgd.verify.checks.setup import L1_FLOOR, tightest_setup
 from insgd.verify.progress import bar
-from insgd.verify.verdicts import INCONCLUSIVE, interval_verdict
+from insgd.verify.verdicts import FAIL, INCONCLUSIVE, PASS, interval_verdict
 
 DEFAULT_BUDGET = 200_000  # iterations a Theorem 2 check may run per seed; reported when it binds
 
@@ -80,8 +80,8 @@ class Theorem2Result:
         if self.precondition:
             return f"inconclusive: {self.precondition}; the derived Theorem 2 promises nothing here ({what})"
         return {
-            "pass": f"not refuted (a statistical statement): {what}",
-            "fail": f"refuted: {what}",
+            PASS: f"not refuted (a statistical statement): {what}",
+            FAIL: f"refuted: {what}",
         }.get(self.verdict, f"inconclusive: {what}" + ("; runs were cut by the budget" if self.not_finished else ""))
 
     def to_json(self):

@@ -5,6 +5,7 @@ import sys
 from insgd.theory.numbers import InputError, parse_float, parse_number
 from insgd.verify.cli.common import _json_options, _load_problem, _print_json
 from insgd.verify.outputs import IMAGE_SUFFIXES, atomic_file, check_out_file
+from insgd.verify.verdicts import FAILS
 
 
 def cmd_audit(args) -> int:
@@ -45,7 +46,7 @@ def cmd_audit(args) -> int:
     else:
         out = audit_expr_bounded(args.expr, box, pl, sm, time_s, progress=progress)
     _emit_audit(out, args)
-    return 1 if any(c["verdict"] == "fails" for c in out["claims"]) else 0
+    return 1 if any(c["verdict"] == FAILS for c in out["claims"]) else 0
 
 
 def _num_text(x):

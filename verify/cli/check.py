@@ -18,6 +18,7 @@ from insgd.verify.cli.common import (
     _table,
 )
 from insgd.verify.outputs import IMAGE_SUFFIXES, atomic_file, check_out_file
+from insgd.verify.verdicts import FAIL, INCONCLUSIVE, PASS
 
 # The paper's theorems with a check of their own (regimes, seeds, Lemma 2's event), by key prefix
 OWN_COMMANDS = {"theorem1": "insgd check --beta B", "theorem2": "insgd check-insgd", "lemma2": "insgd lemma2"}
@@ -102,7 +103,7 @@ def cmd_check_theorem(args) -> int:
         results.append(check_theorem(theorem, family, **opts) | {"worst_case": True})
     if args.worst_case and family is None:
         results[0]["worst_case_note"] = f"no family known to the toolkit is tight for {', '.join(theorem.assumption_keys)}"
-    code = 1 if any(r["verdict"] == "fail" for r in results) else 0
+    code = 1 if any(r["verdict"] == FAIL for r in results) else 0
     if args.json:
         _print_json(results if len(results) > 1 else results[0], args)
         return code
@@ -177,7 +178,7 @@ def cmd_check(args) -> int:
         with atomic_file(args.plot, args.force, "plot", IMAGE_SUFFIXES) as tmp:
             plot_check(res, tmp)
     j = res.to_json()
-    code = 1 if j["verdict"] == "fail" else 0  # 0 pass (or inconclusive), 1 fail, 2 bad input
+    code = 1 if j["verdict"] == FAIL else 0  # 0 pass (or inconclusive), 1 fail, 2 bad input
     if args.json:
         _print_json(j, args)
         return code
@@ -194,9 +195,9 @@ def cmd_check(args) -> int:
     ]
     rows += [(f"[{a['kind']}] {a['name']}", f"{a['verdict']}: {a['evidence']}") for a in j["assertions"]]
     scope = {
-        "pass": f" (not refuted on this instance: one run per eps of the {len(j['eps_grid'])}-point grid down to "
+        PASS: f" (not refuted on this instance: one run per eps of the {len(j['eps_grid'])}-point grid down to "
         f"eps = {min(j['eps_grid']):g}, every iterate checked; not a proof)",
-        "inconclusive": " (exit 0: see the inconclusive assertion)",
+        INCONCLUSIVE: " (exit 0: see the inconclusive assertion)",
     }
     rows.append(("verdict", j["verdict"] + scope.get(j["verdict"], "")))
     print(_table(rows))
@@ -228,7 +229,7 @@ def cmd_check_insgd(args) -> int:
         quiet=args.quiet or args.json,
     )
     j = res.to_json()
-    code = 1 if j["verdict"] == "fail" else 0
+    code = 1 if j["verdict"] == FAIL else 0
     if args.json:
         _print_json(j, args)
         return code
@@ -254,7 +255,7 @@ def cmd_check_insgd(args) -> int:
                 ("steps with h_t > 1", f"{j['h_active_fraction']:.3f} (the normalization acted on this fraction of steps)"),
                 ("B' printed / derived", f"{j['B_prime']} / {j['B_prime_derived']}"),
                 ("looseness T / median T_hit", j["looseness"]),
-                ("verdict", j["verdict"] + (" (exit 0)" if j["verdict"] == "inconclusive" else "")),
+                ("verdict", j["verdict"] + (" (exit 0)" if j["verdict"] == INCONCLUSIVE else "")),
                 ("what was checked", j["statement"]),
             ]
         )
@@ -276,7 +277,7 @@ def cmd_lemma2(args) -> int:
         oracle=args.oracle,
         quiet=args.quiet or args.json,
     )
-    code = 1 if j["verdict"] == "fail" else 0
+    code = 1 if j["verdict"] == FAIL else 0
     if args.json:
         _print_json(j, args)
         return code

@@ -5,7 +5,7 @@ into README.md from a full run (never `--quick`, whose numbers are a smoke test)
 fails when README.md and a fresh full summary disagree. A quick summary is refused.
 """
 
-from insgd.verify.verdicts import CHECK_VERDICTS
+from insgd.verify.verdicts import CHECK_VERDICTS, CONTRADICTED, NOT_APPLICABLE, PASS
 
 START, END = "<!-- findings:start -->", "<!-- findings:end -->"
 
@@ -29,7 +29,7 @@ def findings(s: dict) -> str:
 
     checks = s["checks"]
     out = []
-    contradicted = [d for d in s["paper_disagreements"] if d["class"] == "contradicted"]
+    contradicted = [d for d in s["paper_disagreements"] if d["class"] == CONTRADICTED]
     out.append(
         f"* **Theorem 1 as printed vs derived** ({len(checks)} cases): {len(checks) - len(s['paper_disagreements'])} agree; "
         f"{disagreement_headline(s)}."
@@ -43,9 +43,9 @@ def findings(s: dict) -> str:
     bound = [c for c in checks if c["bound_holds"] is not None]
     held = sum(bool(c["bound_holds"]) for c in bound)
     tight = [c for c in checks if c["tight"]]
-    rate_pass = sum(all(a["verdict"] == "pass" for a in c["assertions"] if a["kind"] == "rate") for c in tight)
+    rate_pass = sum(all(a["verdict"] == PASS for a in c["assertions"] if a["kind"] == "rate") for c in tight)
     gen = [c for c in checks if c["L1"] > 0]
-    gen_pass = sum(c["verdict"] == "pass" for c in gen)
+    gen_pass = sum(c["verdict"] == PASS for c in gen)
     out.append(
         f"* The derived bound of Theorem 1 was not refuted at any iterate in {held} of {len(bound)} runs (one run per "
         f"case, eps down to {_g(min(min(c['eps_grid']) for c in checks))}); on the tight power family the rate (q and "
@@ -85,7 +85,7 @@ def findings(s: dict) -> str:
     fr = t2["noise_frontier"]
     pairs = ", ".join(f"tau1 = {_g(a)}: tau2 = {_g(b)}" for a, b in zip(fr["tau1"], fr["tau2"], strict=True))
     out.append(f"* Estimated (sampled, not certified) Assumption 4 constants of phase retrieval: {pairs}.")
-    reg = [r for r in s.get("registered_theorems", []) if r["verdict"] != "not applicable"]
+    reg = [r for r in s.get("registered_theorems", []) if r["verdict"] != NOT_APPLICABLE]
     if reg:
         parts = []
         for key in dict.fromkeys(r["theorem"] for r in reg):  # registry order

@@ -15,7 +15,7 @@ from insgd.verify.checks.theorem1 import check, plot_check
 from insgd.verify.outputs import atomic_dir, check_out_dir
 from insgd.verify.progress import bar, stage
 from insgd.verify.report.markdown import _label, _report, fmt_value
-from insgd.verify.verdicts import CHECK_VERDICTS, DISAGREEMENT_CLASSES, NOT_APPLICABLE
+from insgd.verify.verdicts import CHECK_VERDICTS, DISAGREEMENT_CLASSES, FAIL, NOT_APPLICABLE
 
 # (problem, beta, options): every regime of Theorem 1 on several problems with certified constants. The first
 # group uses the tightest certificate (L1 = 0 on a ball: the classical smooth case); the second the certificates
@@ -149,7 +149,7 @@ def _run_all(out, quick, progress, data, workers, backend) -> dict:
         "not_applicable": sum(r["verdict"] == NOT_APPLICABLE for r in registered),
         "disagreement_counts": {k: sum(r["disagreement_class"] == k for r in results) for k in DISAGREEMENT_CLASSES},
         "generalized_cases": sum(r["L1"] > 0 for r in results),
-        "any_fail": "fail" in verdicts,
+        "any_fail": FAIL in verdicts,
         "checks": results,
         "theorem1_orders_derived": {str(k): {"exponent": str(e), "log_factor": log} for k, (e, log) in symbolic_orders().items()},
         "theorem2_example": predict_insgd(1, 1, 2, 1, "2/3", 1, "1e-2", alpha_v="2/3").to_json(),

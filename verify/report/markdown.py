@@ -1,7 +1,7 @@
 """report.md of the main job: the headline, the Theorem 1 table with the constants and reasons each verdict
 used, Theorem 2, the registered theorems, the paper audit and the reproductions."""
 
-from insgd.verify.verdicts import glossary_markdown
+from insgd.verify.verdicts import FAIL, INCONCLUSIVE, NOT_ASSESSED, glossary_markdown
 
 
 def fmt_value(v):
@@ -133,7 +133,7 @@ def _registered_rows(rows) -> str:
 
 def _reason(r) -> str:
     """Why a Theorem 1 row is not a plain pass, or why its predicted and measured columns differ."""
-    out = [a["evidence"] for a in r["assertions"] if a["kind"] in ("bound", "rate") and a["verdict"] in ("fail", "inconclusive")]
+    out = [a["evidence"] for a in r["assertions"] if a["kind"] in ("bound", "rate") and a["verdict"] in (FAIL, INCONCLUSIVE)]
     pred, meas = r["regime"], r["regime_measured"]
     if pred == 2 and meas == "boundary":
         pass  # regime 2 is q = 1: a measured interval containing 1 is the agreement
@@ -146,7 +146,7 @@ def _reason(r) -> str:
         )
         out.append(f"regime {pred} / {meas}: measured q = {_f(r['q_measured'], 4)} vs predicted {_f(r['q_predicted'], 4)}; {why}")
     rate = next((a for a in r["assertions"] if a["kind"] == "rate"), None)
-    if rate is not None and rate["verdict"] == "not assessed":
+    if rate is not None and rate["verdict"] == NOT_ASSESSED:
         out.append(
             "rate not assessed (PL not an equality on this problem)" if r["constants_source"] == "certified" else rate["evidence"]
         )

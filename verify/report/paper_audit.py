@@ -31,8 +31,9 @@ from insgd.verify.report.paper_evidence import (
     ev_theorem1,
     ev_theorem2,
 )
+from insgd.verify.verdicts import BY_PROOF, FAILS, HOLDS, INCOMPLETE, NOT_REFUTED, UNKNOWN, claim_from_check
 
-VERDICTS = ("holds", "fails", "not refuted", "incomplete", "unknown", "by proof")
+VERDICTS = (HOLDS, FAILS, NOT_REFUTED, INCOMPLETE, UNKNOWN, BY_PROOF)
 
 
 @dataclass(frozen=True)
@@ -55,52 +56,52 @@ def rule_auditor(e):
 
 
 def rule_ex1_smooth(e):
-    if e["claim_verdict"] == "holds":
-        return "holds"  # certified for the constants claimed
+    if e["claim_verdict"] == HOLDS:
+        return HOLDS  # certified for the constants claimed
     if e["alpha_min"] is not None and e["alpha_min"] <= 1:
-        return "not refuted"  # a necessary condition (the limit exponent) holds; no constants certified
-    if e["claim_verdict"] == "fails" and e["alpha_min"] is None and "unbounded" in e["alpha_min_why"]:
-        return "fails"
-    return "unknown"
+        return NOT_REFUTED  # a necessary condition (the limit exponent) holds; no constants certified
+    if e["claim_verdict"] == FAILS and e["alpha_min"] is None and "unbounded" in e["alpha_min_why"]:
+        return FAILS
+    return UNKNOWN
 
 
 def rule_ex2_smooth(e):
-    if e["literal"] == "holds":
-        return "holds"
-    if e["hessian"] == "holds" and e["literal"] == "fails":
-        return "incomplete"  # true in the Hessian form, false in eq. (2) as printed
-    if e["hessian"] == "fails" and e["literal"] == "fails":
-        return "fails"
-    return "unknown"
+    if e["literal"] == HOLDS:
+        return HOLDS
+    if e["hessian"] == HOLDS and e["literal"] == FAILS:
+        return INCOMPLETE  # true in the Hessian form, false in eq. (2) as printed
+    if e["hessian"] == FAILS and e["literal"] == FAILS:
+        return FAILS
+    return UNKNOWN
 
 
 def rule_theorem1(e):
     if e["printed_exponent"] is None:
-        return "incomplete"  # no iteration bound is promised (only Omega(...) after an unspecified T0)
+        return INCOMPLETE  # no iteration bound is promised (only Omega(...) after an unspecified T0)
     if e["agrees"]:  # the toolkit's derivation gives the printed order: settled by proof, measurements consistent
-        return "fails" if any(e["measured_contradicts"]) else "by proof"
+        return FAILS if any(e["measured_contradicts"]) else BY_PROOF
     if any(e["measured_contradicts"]):
-        return "fails"  # the derivation and a tight measurement both put T above the printed order
-    return "by proof"  # the derivation disagrees, no tight measurement at hand
+        return FAILS  # the derivation and a tight measurement both put T above the printed order
+    return BY_PROOF  # the derivation disagrees, no tight measurement at hand
 
 
 def rule_conditions(e):
-    return "incomplete" if e["missing_conditions"] else "by proof"  # the derivation needs nothing more
+    return INCOMPLETE if e["missing_conditions"] else BY_PROOF  # the derivation needs nothing more
 
 
 def rule_lemma2(e):
-    return "fails" if e["failures"] > 0 else "unknown"  # sampling never certifies a sure inequality
+    return FAILS if e["failures"] > 0 else UNKNOWN  # sampling never certifies a sure inequality
 
 
 def rule_theorem2(e):
     """Runs never prove a universal claim: a pass on instances is "not refuted" (the explanation names them)."""
-    return {"pass": "not refuted", "fail": "fails"}.get(e["verdict"], "unknown")
+    return claim_from_check(e["verdict"])
 
 
 def rule_independence(e):
     if abs(e["angle"]) > 4 * e["se"]:
-        return "fails"  # the Monte Carlo mean is measurably off the direction of grad F
-    return "by proof"  # E[g_B / ||g_B'||^beta] = E[g_B] E[1/||g_B'||^beta] by independence; the measurement agrees
+        return FAILS  # the Monte Carlo mean is measurably off the direction of grad F
+    return BY_PROOF  # E[g_B / ||g_B'||^beta] = E[g_B] E[1/||g_B'||^beta] by independence; the measurement agrees
 
 
 def _point(x, names=("w",)):
@@ -136,11 +137,11 @@ def rule_certificate(e):
     """holds only from a certificate; otherwise a measured growth exponent decides "fails" (clearly above the claimed
     alpha) or "not refuted" (at or below it); without the problem (no data) "unknown"."""
     if e["status"] == "certified" and e["alpha"] is not None and e["alpha"] <= e["want_alpha"]:
-        return "holds"
+        return HOLDS
     m = (e.get("measured") or {}).get("alpha_measured")
     if m is None:
-        return "unknown"
-    return "fails" if m > e["want_alpha"] + ALPHA_TOL else "not refuted"
+        return UNKNOWN
+    return FAILS if m > e["want_alpha"] + ALPHA_TOL else NOT_REFUTED
 
 
 def _explain_certificate(e):
@@ -165,7 +166,7 @@ def _explain_certificate(e):
 
 
 def rule_experiments_pl(e):
-    return "holds" if e["status"] == "certified" and e["pl_certified"] else "unknown"
+    return HOLDS if e["status"] == "certified" and e["pl_certified"] else UNKNOWN
 
 
 # -- the statements ------------------------------------------------------------------------------------------------

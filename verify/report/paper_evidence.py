@@ -4,6 +4,7 @@ checks, growth exponents of the experiments' losses)."""
 import numpy as np
 
 from insgd.verify.audit.auditor import audit_expr
+from insgd.verify.verdicts import FAILS, HOLDS, UNKNOWN
 
 EX1 = "w**2/2*(exp(w**2) - 1) + w**2/2"
 EX2 = "w + w**2/2 + w**4"
@@ -11,7 +12,7 @@ EX2 = "w + w**2/2 + w**4"
 
 def _auditor(verdict):
     """The auditor's verdict carried over: it certifies or refutes with a witness; anything else is unknown."""
-    return {"holds": "holds", "fails": "fails"}.get(verdict, "unknown")
+    return {HOLDS: HOLDS, FAILS: FAILS}.get(verdict, UNKNOWN)
 
 
 # -- evidence ------------------------------------------------------------------------------------------------------
