@@ -270,3 +270,25 @@ def test_registry_certificates_are_never_refuted(name, params):
     r = audit_problem(prob, None, pl, sm, time_s=FAST)
     bad = [(c["kind"], c["form"], c["constants"], c["witness"]) for c in r["claims"] if c["verdict"] == "fails"]
     assert not bad
+
+
+@pytest.mark.parametrize(
+    "f, fpp_max",
+    [("w**2/2 + sin(w)/4", 1.25), ("3*w**2/10", 0.6), ("w**2/2 + log(1 + w**2)/8", 1.25)],
+)
+def test_literal_form_on_r_from_a_global_curvature_bound(f, fpp_max):
+    """Eq. (2) on all of R is certified through |f''| <= L0 (mean value theorem; every L1 >= 0 then holds too), and
+    never below the true sup |f''| with L1 = 0: there the claim is false (a pair near the curvature's maximum
+    violates it), so the verdict must not be holds."""
+    import numpy as np
+
+    yes = audit_expr(f, smooth_claims=[("literal", str(fpp_max), "1/2", "1/2")], best_constants=False)["claims"][0]
+    assert yes["verdict"] == "holds", yes["evidence"]
+    # an independent dense check of the certified inequality
+    x = sp.Symbol("w")
+    fp = sp.lambdify(x, sp.diff(sp.sympify(f), x), "numpy")
+    w = np.linspace(-40, 40, 2001)
+    d = np.abs(fp(w)[:, None] - fp(w)[None, :]) - fpp_max * np.abs(w[:, None] - w[None, :])
+    assert d.max() <= 1e-9
+    no = audit_expr(f, smooth_claims=[("literal", str(fpp_max * 0.9), "0", "0")], best_constants=False)["claims"][0]
+    assert no["verdict"] != "holds"

@@ -91,8 +91,18 @@ def _check(audit, claim, region, deadline):
             if ok
             else "the 2-D box cover did not close"
         )
-    else:
-        ok, how = None, "the literal form on an unbounded region has no certificate method here"
+    elif audit.hessian_kinks:
+        ok, how = None, f"the literal form on an unbounded region needs f'' (it does not exist at w = {audit.hessian_kinks[0]})"
+    else:  # unbounded region: sup |f''| <= L0 is sufficient for eq. (2) with every L1 >= 0 (mean value theorem)
+        E = hessian_residual(audit, c["L0"], sp.Integer(0), sp.Integer(0))
+        ok, how = audit.certify_nonneg(E, *region, [], deadline, consts=(c["L0"], sp.Integer(0), sp.Integer(0)))
+        how = (
+            f"|f''| <= L0 certified on the region ({how}); then |f'(w) - f'(w')| <= L0 |w - w'| "
+            "<= (L0 + L1 |f'(w')|^alpha) |w - w'| for every L1 >= 0 (mean value theorem)"
+            if ok
+            else f"the sufficient condition |f''| <= L0 on the region was not certified ({how}); no other method on "
+            "an unbounded region"
+        )
     if ok:
         claim.verdict, claim.certificate = HOLDS, how
         claim.evidence = "certified for the exact constants given" + (

@@ -98,15 +98,20 @@ def cmd_check_theorem(args) -> int:
     eps = None if args.eps is None else parse_float("eps", args.eps, lo=0)
     opts = dict(eps=eps, noise=_noise(args.noise), batch=args.batch, seeds=args.seeds, iters=args.iters)
     results = [check_theorem(theorem, problem, **opts)]
-    family = worst_case(theorem) if args.worst_case else None
+    if args.worst_case == "pep":
+        from insgd.verify.checks.brackets import theorem_worst_case
+
+        results[0]["worst_case_pep"] = theorem_worst_case(theorem, problem)
+    family = worst_case(theorem) if args.worst_case == "family" else None
     if family is not None:
         results.append(check_theorem(theorem, family, **opts) | {"worst_case": True})
-    if args.worst_case and family is None:
+    if args.worst_case == "family" and family is None:
         results[0]["worst_case_note"] = f"no family known to the toolkit is tight for {', '.join(theorem.assumption_keys)}"
     code = 1 if any(r["verdict"] == FAIL for r in results) else 0
     if args.json:
         _print_json(results if len(results) > 1 else results[0], args)
         return code
+    pep_rows = results[0].get("worst_case_pep")
     print(f"{theorem.name}\n  source: {theorem.source}")
     if "worst_case_note" in results[0]:
         print(f"  worst case: {results[0]['worst_case_note']}")
@@ -123,6 +128,12 @@ def cmd_check_theorem(args) -> int:
                 ]
             )
         )
+    if pep_rows is not None:
+        print(f"  worst case over the class (SDP, insgd pep): {pep_rows['class']}, gamma = {pep_rows['gamma']:.6g}")
+        for w in pep_rows["rows"]:
+            wc = "no number" if w["worst_case_sdp"] is None else f"{w['worst_case_sdp']:.6g}"
+            print(f"    N = {w['N']}: bound {w['bound']:.6g} vs worst case <= {wc} ({w['status']}): {w['verdict']}")
+        print(f"  {pep_rows['verdict']}: {pep_rows['evidence']}")
     return code
 
 
@@ -361,8 +372,12 @@ def add_check(sub):
     )
     ck.add_argument(
         "--worst-case",
-        action="store_true",
-        help="--theorem: also run the family on which the theorem's assumptions are tight (|w|^p, p = rho/(rho-1))",
+        nargs="?",
+        const="family",
+        choices=["family", "pep"],
+        help="--theorem: 'family' (the default when given alone) also runs the family on which the theorem's "
+        "assumptions are tight (|w|^p, p = rho/(rho-1)); 'pep' holds the bound after N = 1..5 steps against the SDP "
+        "upper bound on the worst case over the theorem's class (GD under L-smoothness and PL; needs insgd[pep])",
     )
     ck.add_argument(
         "--generalized",

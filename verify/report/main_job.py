@@ -15,6 +15,8 @@ from insgd.verify.checks.theorem1 import check, plot_check
 from insgd.verify.outputs import atomic_dir, check_out_dir
 from insgd.verify.progress import bar, stage
 from insgd.verify.report.markdown import _label, _report, fmt_value
+from insgd.verify.report.worst_cases import verdicts as worst_case_verdicts
+from insgd.verify.report.worst_cases import worst_case_section
 from insgd.verify.verdicts import CHECK_VERDICTS, DISAGREEMENT_CLASSES, FAIL, NOT_APPLICABLE
 
 # (problem, beta, options): every regime of Theorem 1 on several problems with certified constants. The first
@@ -118,6 +120,7 @@ def _run_all(out, quick, progress, data, workers, backend) -> dict:
             ("Theorem 2 / Lemma 2", theorem2_section, (quick,)),
             ("registered theorems", theorems_section, ()),
             ("paper audit", paper_audit, (quick, results, data)),
+            ("worst cases (pep)", worst_case_section, (quick,)),
         ]
         futures = {name: pool.submit(_timed, fn, *args) for name, fn, args in later} if pool is not None else {}
         repro = _reproductions(out, quick, progress, data, backend, sections)
@@ -132,11 +135,13 @@ def _run_all(out, quick, progress, data, workers, backend) -> dict:
     if pool is not None:
         pool.shutdown()
     t2, registered, audit = got["Theorem 2 / Lemma 2"], got["registered theorems"], got["paper audit"]
+    worst = got["worst cases (pep)"]
     by_kind = {
         "Theorem 1 checks": [r["verdict"] for r in results],
         "Theorem 2 checks": [c["verdict"] for c in t2["checks"]],
         "Lemma 2 estimates": [x["verdict"] for x in t2["lemma2"]],
         "registered-theorem runs": [r["verdict"] for r in registered if r["verdict"] != NOT_APPLICABLE],
+        "worst-case (pep) checks": worst_case_verdicts(worst),
     }
     verdicts = [v for vs in by_kind.values() for v in vs]
     summary = {
@@ -158,6 +163,7 @@ def _run_all(out, quick, progress, data, workers, backend) -> dict:
         "reproduce": repro,
         "paper_audit": audit,
         "registered_theorems": registered,
+        "worst_cases": worst,
     }
     summary = json_safe(summary)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False))

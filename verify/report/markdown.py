@@ -1,6 +1,7 @@
 """report.md of the main job: the headline, the Theorem 1 table with the constants and reasons each verdict
 used, Theorem 2, the registered theorems, the paper audit and the reproductions."""
 
+from insgd.verify.report.worst_cases import markdown as worst_case_markdown
 from insgd.verify.verdicts import FAIL, INCONCLUSIVE, NOT_ASSESSED, glossary_markdown
 
 
@@ -291,6 +292,10 @@ worst-case family) with 256 seeds; order-only records (constants not confirmed) 
 | theorem | problem | verdict | tightness | evidence |
 |---|---|---|---|---|
 {_registered_rows(s["registered_theorems"])}
+
+## Worst cases over the class (insgd pep)
+
+{worst_case_markdown(s["worst_cases"])}
 
 ## The paper audit (Sections 2-4)
 
