@@ -68,7 +68,7 @@ def _direct_sdp(L0, L1, alpha, rho, mu, norms, gamma, beta, delta0, pairs):
 def test_fixed_norm_sdp_agrees_with_a_direct_construction(pairs):
     cls = pep.GenClass(1.0, 1.0, 0.5, 1.5, 0.2)
     for norms in ([0.7, 0.69, 0.7], [1.0, 0.95, 0.9]):
-        ours = pep.ngd_fixed_norms(cls, norms, 0.05, 0.75, 1.0, pairs)
+        ours = pep.ngd_fixed_norms(cls, norms, pep.Step(0.05, 0.75), 1.0, pairs)
         status, value = _direct_sdp(1.0, 1.0, 0.5, 1.5, 0.2, norms, 0.05, 0.75, 1.0, pairs)
         assert ours.status == status
         if ours.ok:
@@ -94,7 +94,7 @@ def test_every_function_of_the_class_is_a_feasible_point(a, delta0, gamma, beta,
     norms = [abs(a * x) for x in w]
     if min(norms) < 1e-9:
         return
-    s = pep.ngd_fixed_norms(cls, norms, gamma, beta, delta0, "all")
+    s = pep.ngd_fixed_norms(cls, norms, pep.Step(gamma, beta), delta0, "all")
     if s.status != "optimal":  # a solve the solver could not finish gives no number (never a wrong one)
         assert s.value is None
         return
@@ -103,14 +103,14 @@ def test_every_function_of_the_class_is_a_feasible_point(a, delta0, gamma, beta,
 
 def test_a_failed_solve_gives_no_number():
     cls = pep.GenClass(1.0, 1.0, 0.5, 2.0, 0.2)
-    s = pep.ngd_fixed_norms(cls, [0.1, 0.1], 0.1, 1.0, 1.0)  # PL at x_0 needs n_0 >= sqrt(2 mu delta0) = 0.632
+    s = pep.ngd_fixed_norms(cls, [0.1, 0.1], pep.Step(0.1, 1.0), 1.0)  # PL at x_0 needs n_0 >= sqrt(2 mu delta0) = 0.632
     assert s.status == "infeasible" and s.value is None and not s.ok
 
 
 def test_bracket_lower_at_most_upper_and_the_lower_function_is_certified():
     cls = pep.GenClass(1.0, 1.0, 0.5, 2.0, 0.2)
-    up = pep.worst_case_ngd(cls, 2, 0.2, 1.0, 1.0, samples=15)
-    lo = lower_bound_ngd(cls, 2, 0.2, 1.0, 1.0, time_s=30)
+    up = pep.worst_case_ngd(cls, 2, pep.Step(0.2, 1.0), 1.0, samples=15)
+    lo = lower_bound_ngd(cls, 2, pep.Step(0.2, 1.0), 1.0, time_s=30)
     assert lo["certified"] and all(c["verdict"] == "holds" for c in lo["audit"])
     assert lo["ratio"] <= up["ratio"] + 1e-7
     # the lower bound is what NGD really does on the certified function, recomputed here
@@ -196,3 +196,19 @@ def test_a_registered_theorem_against_the_worst_case_of_its_class():
 def test_cli_worst_case_pep_is_refused_outside_its_class():
     r = cli("check", "--theorem", "bottou2018.theorem4_8", "--problem", "quadratic", "--noise", "0,1", "--worst-case", "pep")
     assert_one_line_error(r, "worst-case pep")
+
+
+def test_insgd_skeleton_steps_and_bracket():
+    """I-NSGD's deterministic skeleton: the step is gamma / max(1, k (2 n + delta))^beta (below the threshold it is
+    plain GD with step gamma); its bracket holds lower <= upper."""
+    s = pep.Step(0.1, 0.5, k=2.0, delta=0.5)
+    assert s.method == "insgd" and pep.Step(0.1, 0.5).method == "ngd"
+    assert abs(s.scale(0.1) - 0.1 / 1.4**0.5) < 1e-15  # k (2 n + delta) = 2 (0.2 + 0.5) = 1.4 > 1
+    assert abs(s.scale(1.0) - 0.1 / 5.0**0.5) < 1e-15  # 2 (2 + 0.5) = 5
+    assert pep.Step(0.1, 0.5, k=0.5, delta=0.0).scale(0.2) == 0.1  # k (2 n) = 0.2 < 1: no normalization
+    from insgd.verify.checks.brackets import pep as run_pep
+
+    cls = pep.GenClass(1.0, 1.0, 0.5, 2.0, 0.2)
+    r = run_pep(cls, N=1, beta=0.5, gamma=0.2, samples=8, k=2.0, delta=0.5).to_json()
+    assert r["step"]["method"] == "insgd" and r["verdict"] is None  # no theorem to compare
+    assert r["lower"]["ratio"] <= r["upper"]["ratio"] + 1e-7

@@ -15,19 +15,19 @@ import numpy as np
 
 from insgd.core import InputError
 from insgd.theory.numbers import exact
-from insgd.verify.checks.pep import GenClass, default_pairs, worst_case_ngd
+from insgd.verify.checks.pep import GenClass, Step, default_pairs, worst_case_ngd
 from insgd.verify.verdicts import FAIL, HOLDS, INCONCLUSIVE, PASS, all_claims
 
 # -- lower bounds: explicit functions, certified by the auditor -------------------------------------------------
 
 
-def _power_run(c, p, w0, gamma, beta, N):
-    """NGD on f(w) = c |w|^p from w0 > 0: the iterates (w_0..w_N)."""
+def _power_run(c, p, w0, step: Step, N):
+    """The method's iterates (w_0..w_N) on f(w) = c |w|^p from w0 > 0."""
     ws = [w0]
     for _ in range(N):
         w = ws[-1]
         g = c * p * abs(w) ** (p - 1) * math.copysign(1.0, w) if w != 0 else 0.0
-        ws.append(w - gamma * g / abs(g) ** beta if g != 0 else w)
+        ws.append(w - step.scale(abs(g)) * g if g != 0 else w)
     return ws
 
 
@@ -40,7 +40,7 @@ def _literal_ok(c, p, cls, R, grid=401):
     return bool(np.all(lhs <= rhs * (1 + 1e-12) + 1e-15))
 
 
-def lower_bound_ngd(cls: GenClass, N, gamma, beta, delta0, pairs="all", certify=True, time_s=60.0) -> dict:
+def lower_bound_ngd(cls: GenClass, N, step: Step, delta0, pairs="all", certify=True, time_s=60.0) -> dict:
     """The largest Delta_N / Delta_0 of NGD on c |w|^p (p = rho/(rho - 1)) over the scales c for which PL holds with
     mu (c^(rho-1) p^rho / 2 >= mu, exact for this family) and eq. (2) passes a dense screen on the region; the best
     function is then certified by the auditor, and only then is its ratio a lower bound."""
@@ -56,7 +56,7 @@ def lower_bound_ngd(cls: GenClass, N, gamma, beta, delta0, pairs="all", certify=
         if c < c_min:
             continue
         w0 = (delta0 / c) ** (1 / p)
-        ws = _power_run(c, p, w0, gamma, beta, N)
+        ws = _power_run(c, p, w0, step, N)
         R = max(abs(x) for x in ws)
         region = None if pairs == "all" else R
         if not _literal_ok(c, p, cls, R if region is not None else 8 * R):
@@ -133,15 +133,17 @@ class PepResult:
     theorem: dict | None
     notes: list = field(default_factory=list)
     verdict: str | None = None  # Theorem 1's bound against the bracket (with eps only)
+    step: dict = field(default_factory=dict)  # the method: NGD or I-NSGD's deterministic skeleton
 
     def to_json(self):
         return asdict(self)
 
 
 def pep(cls: GenClass, N=2, beta=1.0, delta0=1.0, eps=None, gamma=None, pairs="all", samples=None, seed=0,
-        certify=True) -> PepResult:  # fmt: skip
+        certify=True, k=None, delta=0.0) -> PepResult:  # fmt: skip
     """Upper bound (worst case over the class's necessary conditions, searched over n), lower bound (a certified
-    explicit function) and, with eps, Theorem 1's derived bound after N steps at its own gamma(eps)."""
+    explicit function) and, with eps, Theorem 1's derived bound after N steps at its own gamma(eps). With k: I-NSGD's
+    deterministic skeleton (Step) instead of NGD, with no theorem to compare (Theorem 2 is a stochastic statement)."""
     from insgd.theory.admissibility import admissible_forms
 
     if not cls.alpha <= beta <= 1:
@@ -149,6 +151,8 @@ def pep(cls: GenClass, N=2, beta=1.0, delta0=1.0, eps=None, gamma=None, pairs="a
     if not (delta0 > 0 and math.isfinite(delta0)):
         raise InputError(f"delta0 must be a finite number > 0, got {delta0}")
     theorem = None
+    if eps is not None and k is not None:
+        raise InputError("eps (Theorem 1's gamma and bound) applies to NGD; for I-NSGD's skeleton (k) give gamma")
     if eps is not None:
         theorem = theorem1_after(cls, N, beta, eps, delta0)
         gamma = theorem["gamma"] if gamma is None else gamma
@@ -162,8 +166,9 @@ def pep(cls: GenClass, N=2, beta=1.0, delta0=1.0, eps=None, gamma=None, pairs="a
             "and is unbounded above (theory/admissibility.py): the value bounds an SDP of necessary conditions at "
             "N + 2 points; --pairs proof computes what Theorem 1's proof can show"
         )
-    upper = worst_case_ngd(cls, N, gamma, beta, delta0, pairs, samples, seed)
-    lower = lower_bound_ngd(cls, N, gamma, beta, delta0, pairs, certify)
+    step = Step(gamma, beta, k, delta)
+    upper = worst_case_ngd(cls, N, step, delta0, pairs, samples, seed)
+    lower = lower_bound_ngd(cls, N, step, delta0, pairs, certify)
     if lower.get("ratio") is not None and upper["ratio"] is not None and lower["ratio"] > upper["ratio"] * (1 + 1e-6) + 1e-9:
         notes.append(
             "the certified lower bound exceeds the searched upper bound: the search over n missed the maximum "
@@ -174,7 +179,21 @@ def pep(cls: GenClass, N=2, beta=1.0, delta0=1.0, eps=None, gamma=None, pairs="a
         verdict = theorem_verdict(theorem["bound_ratio"], upper["ratio"], lower.get("ratio"))
         if verdict == FAIL:
             notes.append(f"{lower['function']} (certified) ends at Delta_N / Delta_0 = {lower['ratio']:.6g} above the bound")
-    return PepResult(asdict(cls), N, beta, eps, gamma, delta0, pairs, upper, lower, theorem, notes, verdict)
+    return PepResult(
+        asdict(cls),
+        N,
+        beta,
+        eps,
+        gamma,
+        delta0,
+        pairs,
+        upper,
+        lower,
+        theorem,
+        notes,
+        verdict,
+        asdict(step) | {"method": step.method},
+    )
 
 
 def pep_grid(L0, L1, alpha, mu, rhos, betas, N=2, delta0=1.0, eps=1e-2, samples=None, seed=0, certify=True,
@@ -192,7 +211,7 @@ def pep_grid(L0, L1, alpha, mu, rhos, betas, N=2, delta0=1.0, eps=1e-2, samples=
     return out
 
 
-def plot_grid(rows, path):
+def plot_grid(rows, path=None):
     """Left, per rho over beta: the decrease 1 - Delta_N/Delta_0 that Theorem 1's derived bound guarantees (dotted)
     and the worst case's (solid: 1 - upper, what every function of the class achieves at least, by the search).
     Right: the fraction of the worst-case decrease the theorem guarantees, (1 - B)/(1 - WC), as the interval the
@@ -219,7 +238,9 @@ def plot_grid(rows, path):
     bx.set_title("how much of the worst case the bound certifies", fontsize=10)
     legend(ax)
     legend(bx)
-    save(fig, path)
+    if path is not None:
+        save(fig, path)
+    return fig
 
 
 # -- a registered theorem against the exact worst case of its class --------------------------------------------

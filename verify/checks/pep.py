@@ -195,6 +195,34 @@ class GenClass:
         return self.L0 + self.L1 * n**self.alpha
 
 
+@dataclass(frozen=True)
+class Step:
+    """A normalized step at gradient norm n, x_(k+1) = x_k - scale(n_k) g_k: NGD (eq. 4) gamma / n^beta; with k given,
+    I-NSGD's deterministic skeleton (eq. 13 with both minibatches the full gradient) gamma / max(1, k (2 n + delta))^beta."""
+
+    gamma: float
+    beta: float
+    k: float | None = None
+    delta: float = 0.0
+
+    def __post_init__(self):
+        if not (self.gamma > 0 and math.isfinite(self.gamma)):
+            raise InputError(f"gamma must be a finite number > 0, got {self.gamma}")
+        if not 0 <= self.beta <= 1:
+            raise InputError(f"beta must satisfy 0 <= beta <= 1, got {self.beta}")
+        if self.k is not None and not (self.k > 0 and self.delta >= 0):
+            raise InputError(f"k must be > 0 and delta >= 0, got k = {self.k}, delta = {self.delta}")
+
+    @property
+    def method(self):
+        return "ngd" if self.k is None else "insgd"
+
+    def scale(self, n):
+        if self.k is None:
+            return self.gamma / n**self.beta
+        return self.gamma / max(1.0, self.k * (2 * n + self.delta)) ** self.beta
+
+
 PAIRS = ("all", "proof")
 
 
@@ -235,7 +263,7 @@ class NgdSdp:
         self.cons = cons
         self.problem = cp.Problem(cp.Maximize(self.F[N]), cons)
 
-    def rows(self, cls: GenClass, norms, gamma, beta, delta0):
+    def rows(self, cls: GenClass, norms, step: Step, delta0):
         """The constraints' (C, c, b) at these norms: inequalities first, then equalities (see the module text)."""
         N, m = self.N, self.N + 2
         e, unit = np.eye(m), np.eye(N + 1)
@@ -245,7 +273,7 @@ class NgdSdp:
             x.append(xk)
             g.append(e[k + 1])
             if k < N:
-                xk = xk - gamma / norms[k] ** beta * e[k + 1]
+                xk = xk - step.scale(norms[k]) * e[k + 1]
         fvec = [np.zeros(N + 1)] + [unit[k] for k in range(N + 1)]
         nrm = [0.0, *norms]
         ineq, eq = [], []
@@ -260,28 +288,28 @@ class NgdSdp:
         eq.append((np.zeros((m, m)), unit[0], delta0))
         return ineq + eq
 
-    def solve(self, cls: GenClass, norms, gamma, beta, delta0) -> Solve:
-        for (C, c, b), pC, pc, pb in zip(self.rows(cls, norms, gamma, beta, delta0), self.C, self.c, self.b, strict=True):
+    def solve(self, cls: GenClass, norms, step: Step, delta0) -> Solve:
+        for (C, c, b), pC, pc, pb in zip(self.rows(cls, norms, step, delta0), self.C, self.c, self.b, strict=True):
             pC.value, pc.value, pb.value = C, c, b
         return _solve(self.cp, self.problem, self.cons, self.G)
 
 
-def ngd_fixed_norms(cls: GenClass, norms, gamma, beta, delta0, pairs="all") -> Solve:
+def ngd_fixed_norms(cls: GenClass, norms, step: Step, delta0, pairs="all") -> Solve:
     """max f_N subject to f_0 = delta0, ||g_k|| = norms[k] and the class's inequalities (see the module text)."""
-    return NgdSdp(len(norms) - 1, pairs).solve(cls, [float(x) for x in norms], gamma, beta, delta0)
+    return NgdSdp(len(norms) - 1, pairs).solve(cls, [float(x) for x in norms], step, delta0)
 
 
-def _norms(cls, z, gamma, beta):
+def _norms(cls, z, step: Step):
     """Gradient norms from search coordinates z = (log n_0, u_1..u_N), u_k in [-1, 1]: n_k = n_(k-1) + u_k s_k with
-    s_k = (L0 + L1 n_(k-1)^alpha) gamma n_(k-1)^(1-beta), the largest change eq. (2) allows over one NGD step
+    s_k = (L0 + L1 n_(k-1)^alpha) scale(n_(k-1)) n_(k-1), the largest change eq. (2) allows over one step
     (| ||g_k|| - ||g_(k-1)|| | <= ||g_k - g_(k-1)|| <= s_k): every feasible n has such coordinates."""
     n = [math.exp(z[0])]
     for u in z[1:]:
-        n.append(max(n[-1] + float(u) * cls.smooth(n[-1]) * gamma * n[-1] ** (1 - beta), 1e-300))
+        n.append(max(n[-1] + float(u) * cls.smooth(n[-1]) * step.scale(n[-1]) * n[-1], 1e-300))
     return n
 
 
-def worst_case_ngd(cls: GenClass, N, gamma, beta, delta0, pairs="all", samples=None, seed=0, decades=2.0) -> dict:
+def worst_case_ngd(cls: GenClass, N, step: Step, delta0, pairs="all", samples=None, seed=0, decades=2.0) -> dict:
     """The largest Delta_N / Delta_0 found over the gradient norms n_0..n_N (coordinates of `_norms`: log n_0 within
     `decades` decades above the smallest n_0 PL allows at f_0 = delta0): a random design of `samples` points, then
     Nelder-Mead from the three best. Every solve's status is counted; only trusted solves give values."""
@@ -296,8 +324,8 @@ def worst_case_ngd(cls: GenClass, N, gamma, beta, delta0, pairs="all", samples=N
     sdp = NgdSdp(N, pairs)
 
     def value(z):
-        norms = _norms(cls, np.clip(z, lo, hi), gamma, beta)
-        s = sdp.solve(cls, norms, gamma, beta, delta0)
+        norms = _norms(cls, np.clip(z, lo, hi), step)
+        s = sdp.solve(cls, norms, step, delta0)
         statuses[s.status] = statuses.get(s.status, 0) + 1
         if s.ok and s.value > best["value"]:
             best.update(value=s.value, norms=norms, solve=asdict(s))

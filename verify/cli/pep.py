@@ -43,6 +43,13 @@ def _anchors(args) -> int:
     return 0 if ok else 1
 
 
+def _method(r) -> str:
+    st = r["step"]
+    if st["method"] == "ngd":
+        return f"NGD, gamma = {st['gamma']:.6g}, beta = {st['beta']:g}"
+    return f"I-NSGD skeleton, gamma = {st['gamma']:.6g}, beta = {st['beta']:g}, k = {st['k']:g}, delta = {st['delta']:g}"
+
+
 def _line(r) -> list:
     u, lo, th = r["upper"], r["lower"], r["theorem"]
     rows = [
@@ -51,7 +58,7 @@ def _line(r) -> list:
             f"eq. (2) with L0 = {r['cls']['L0']:g}, L1 = {r['cls']['L1']:g}, alpha = {r['cls']['alpha']:g}; PL with "
             f"rho = {r['cls']['rho']:g}, mu = {r['cls']['mu']:g}; pairs: {r['pairs']}",
         ),  # fmt: skip
-        ("NGD", f"N = {r['N']} steps, beta = {r['beta']:g}, gamma = {r['gamma']:.6g}, Delta_0 = {r['delta0']:g}"),
+        ("method", _method(r) + f", N = {r['N']} steps, Delta_0 = {r['delta0']:g}"),
         ("worst case (upper)", f"{_g(u['ratio'])} at norms {[round(x, 6) for x in u['norms']] if u['norms'] else '-'}"),
         ("  solves", ", ".join(f"{k} {v}" for k, v in sorted(u["solves"].items())) + f"; {u['search']}"),
     ]
@@ -108,8 +115,10 @@ def cmd_pep(args) -> int:
     if args.rho is None or args.beta is None:
         raise InputError("--rho and --beta are required (or --grid-rho and --grid-beta)")
     cls = _class(args, parse_float("rho", args.rho, lo=0))
+    k = None if args.k is None else parse_float("k", args.k, lo=0)
+    dlt = parse_float("delta", args.delta, lo=0, lo_open=False)
     r = pep(cls, args.N, parse_float("beta", args.beta, lo=0, lo_open=False, hi=1), delta0, eps, gamma, args.pairs,
-            args.samples, args.seed, not args.no_certify).to_json()  # fmt: skip
+            args.samples, args.seed, not args.no_certify, k, dlt).to_json()  # fmt: skip
     if args.json:
         _print_json(r, args)
     else:
@@ -145,6 +154,10 @@ def add_pep(sub):
         help="all: the inequalities on every pair of points (the global class); proof: only between consecutive iterates "
         "(what Theorem 1's proof uses). Default: all when rho = 2, else proof",
     )
+    p.add_argument(
+        "--k", metavar="X", help="I-NSGD's deterministic skeleton instead of NGD: step gamma / max(1, k (2 ||g|| + delta))^beta"
+    )
+    p.add_argument("--delta", default="0", metavar="X", help="with --k: I-NSGD's delta >= 0 (default 0)")
     p.add_argument("--grid-rho", metavar="LIST", help="a grid: comma list of rho (with --grid-beta, --eps, --out)")
     p.add_argument("--grid-beta", metavar="LIST", help="a grid: comma list of beta")
     p.add_argument("--out", help="directory for the grid's pep.json and pep.png (refused if non-empty without --force)")

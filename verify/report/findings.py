@@ -105,6 +105,27 @@ def findings(s: dict) -> str:
             + (f" ({na} more theorem-problem pairs not applicable: the problem does not certify an assumption)" if na else "")
             + "."
         )
+    w = s.get("worst_cases") or {"available": False}
+    if w["available"]:
+        rows = []
+        for r in w["checks"]:
+            up, lo, B = r["upper"]["ratio"], r["lower"].get("ratio"), r["theorem"]["bound_ratio"]
+            if up is None:
+                continue
+            frac = f"{_g((1 - B) / (1 - up))}" if lo is None else f"{_g((1 - B) / (1 - lo))}-{_g((1 - B) / (1 - up))}"
+            brk = f"[{_g(lo, 6)}, {_g(up, 6)}]" if lo is not None else f"<= {_g(up, 6)} (no certified function)"
+            rows.append(f"rho = {_g(r['cls']['rho'])}, beta = {_g(r['beta'])}: worst case {brk}, bound {_g(B, 6)}, "
+                        f"{r['verdict']}, {frac} of the worst-case decrease certified")  # fmt: skip
+        a = w["anchors"][0]["solve"]["value"]
+        out.append(
+            f"* **Worst cases (insgd pep)**, NGD after N = {w['N']} steps at Theorem 1's gamma(eps = {_g(w['eps'])}), "
+            f"class "
+            + ", ".join(f"{k} = {_g(v)}" for k, v in w["class"].items())
+            + f", Delta_0 = 1 (anchor GD under PL: {a:.6f}, 8/11 = {8 / 11:.6f}): "
+            + "; ".join(rows)
+            + f". {w['registered']['rows'][0]['N']}..{w['registered']['rows'][-1]['N']} steps of karimi2016.theorem1 "
+            f"against its class's SDP: {w['registered']['verdict']}."
+        )
     from insgd.verify.report.paper_audit import counts
 
     c = counts(s["paper_audit"])
