@@ -98,17 +98,19 @@ def bind_constants(theorem, problem, radius, variance=None):
     return values
 
 
-def check_theorem(theorem, problem, eps=None, w0=None, noise=None, batch=1, seeds=None, iters=None, delta=None):
+def check_theorem(theorem, problem, eps=None, w0=None, noise=None, batch=1, seeds=None, iters=None, delta=None,
+                  optimizer=None):  # fmt: skip
     """Run the theorem's algorithm with its step size on problem and hold the runs against its bound.
 
     eps: the target of T(eps) for deterministic measures (default per measure). noise = (tau1, tau2), batch: the
     synthetic oracle, for stochastic theorems. seeds, iters, delta: runs, horizon and confidence level of an
-    expectation check."""
+    expectation check. optimizer: an engine Optimizer to run instead of the theorem's algorithm (a foreign
+    implementation held against the theorem: numerics/foreign.py); it receives the theorem's step size as gamma."""
     if not theorem.checkable:
         raise InputError(f"theorem {theorem.key} is not checkable: {' '.join(theorem.notes)}")
     if 0 not in theorem.bound:
         raise InputError(f"theorem {theorem.key} has no explicit bound B(t) to check (bound[0])")
-    opt = get_optimizer(theorem.algorithm)
+    opt = get_optimizer(theorem.algorithm) if optimizer is None else optimizer
     if opt.stochastic and noise is None and problem.n_samples is None:
         raise InputError(f"theorem {theorem.key} runs {opt.name}, a stochastic method: give --noise TAU1,TAU2")
     user_w0 = w0 is not None
@@ -142,6 +144,7 @@ def check_theorem(theorem, problem, eps=None, w0=None, noise=None, batch=1, seed
         hp["batch"] = batch
     out = {
         "theorem": theorem.key,
+        "optimizer": opt.name,
         "problem": problem.name,
         "params": problem.params(),
         "measure": theorem.measure,
@@ -154,7 +157,7 @@ def check_theorem(theorem, problem, eps=None, w0=None, noise=None, batch=1, seed
     }
     vals = {**subs, S.Delta0: sp.Float(d0, 30)}
     if theorem.measure == "mean_sq_grad":
-        return out | _expectation_check(theorem, problem, vals, hp, w0, noise, seeds, iters, delta, radius)
+        return out | _expectation_check(theorem, opt, problem, vals, hp, w0, noise, seeds, iters, delta, radius)
     # A deterministic promise is universal over starting points too: besides the default start, the runs start
     # along the slowest and the fastest eigendirection of the Hessian at the minimizer (at the same distance, so in
     # the same certified ball), where a rate stated slightly too fast shows first. A start given by the user is
@@ -163,7 +166,7 @@ def check_theorem(theorem, problem, eps=None, w0=None, noise=None, batch=1, seed
     runs = []
     for w in starts:
         dw = float(problem.value(w[None])[0] - problem.fstar)
-        r = _deterministic_check(theorem, problem, {**subs, S.Delta0: sp.Float(dw, 30)}, hp, w, noise, eps, radius)
+        r = _deterministic_check(theorem, opt, problem, {**subs, S.Delta0: sp.Float(dw, 30)}, hp, w, noise, eps, radius)
         runs.append(({"w0": w.tolist(), "delta0": dw}, r))
         if r["verdict"] == FAIL:
             break
@@ -239,7 +242,7 @@ def _bound_fn(theorem, vals):
     return f
 
 
-def _deterministic_check(theorem, problem, vals, hp, w0, noise, eps, radius):
+def _deterministic_check(theorem, opt, problem, vals, hp, w0, noise, eps, radius):
     """The bound at every iterate, past the target eps: a claim "measured <= B(t) for every t" is held against the
     run until B(t) falls to DEEP_REL * B(0), the measure to DEEP_REL of its start, or DEEP_FACTOR x the iterations
     the run took to reach eps (at least DEEP_MIN; at most DEEP_FACTOR x T(eps) and MAX_ITERS), so a rate slightly
@@ -254,7 +257,7 @@ def _deterministic_check(theorem, problem, vals, hp, w0, noise, eps, radius):
     on_grad = theorem.measure == "min_grad_norm"
     # where the run first reaches eps (a run stopped there; the T(eps) claim needs no more), so that a loose bound
     # (T_bound thousands of times t_hit) is not held over millions of iterations after eps
-    first = run(problem, theorem.algorithm, w0, iters, [0], hp, noise=noise, n_checkpoints=1,
+    first = run(problem, opt, w0, iters, [0], hp, noise=noise, n_checkpoints=1,
                 **{"eps_grad" if on_grad else "eps_gap": eps})  # fmt: skip
     t_hit = int(first.hit_grad_t[0] if on_grad else first.hit_gap_t[0])
     deep = _deep_horizon(B, iters)
@@ -265,7 +268,7 @@ def _deterministic_check(theorem, problem, vals, hp, w0, noise, eps, radius):
     floor = DEEP_REL * m0 if math.isfinite(m0) and m0 > 0 else None  # below it float64 no longer resolves the measure
     tr = run(
         problem,
-        theorem.algorithm,
+        opt,
         w0,
         deep,
         [0],
@@ -300,7 +303,7 @@ def _deterministic_check(theorem, problem, vals, hp, w0, noise, eps, radius):
         res.update(
             verdict=verdict,
             evidence=f"refuted by a run: at t = {int(t[i])}, {what} = {measured[i]:.6g} > bound {bound[i]:.6g} "
-            f"({theorem.algorithm} with {_hp_text(hp)}, w0 = {_vec_text(w0)})",
+            f"({opt.name} with {_hp_text(hp)}, w0 = {_vec_text(w0)})",
             witness_run={
                 "t": t[: i + 1].tolist()[-20:],
                 "measured": measured[: i + 1].tolist()[-20:],
@@ -334,7 +337,7 @@ def _deep_horizon(B, iters):
     return max(iters, t)
 
 
-def _expectation_check(theorem, problem, vals, hp, w0, noise, seeds, iters, delta, radius):
+def _expectation_check(theorem, opt, problem, vals, hp, w0, noise, seeds, iters, delta, radius):
     # radius is None here (a promise in expectation binds global certificates only); the watch stays for safety
     from scipy.stats import t as student
 
@@ -354,7 +357,7 @@ def _expectation_check(theorem, problem, vals, hp, w0, noise, seeds, iters, delt
     dist = Distance(problem.argmin, radius)
     tr = run(
         problem,
-        theorem.algorithm,
+        opt,
         w0,
         K,
         np.arange(R),
@@ -389,7 +392,7 @@ def _expectation_check(theorem, problem, vals, hp, w0, noise, seeds, iters, delt
         "T_bound": None,
         "T_measured": None,
     }
-    where = f"{theorem.algorithm} with {_hp_text(hp)}, noise {noise}, w0 = {_vec_text(w0)}, seeds 0..{R - 1}"
+    where = f"{opt.name} with {_hp_text(hp)}, noise {noise}, w0 = {_vec_text(w0)}, seeds 0..{R - 1}"
     bad = lcb > Bt * (1 + FLOAT_REL)
     # fail when a lower bound exceeds B(t) beyond float rounding, pass only when every upper bound is at most B(t)
     verdict = pointwise_verdict(lcb / (1 + FLOAT_REL), ucb, Bt)

@@ -15,6 +15,7 @@ from insgd.verify.cli.audit import add_audit
 from insgd.verify.cli.check import add_check, add_check_insgd, add_lemma2, add_theorems
 from insgd.verify.cli.common import _one_line, _Parser
 from insgd.verify.cli.estimate import add_estimate
+from insgd.verify.cli.optimizer import add_check_optimizer
 from insgd.verify.cli.pep import add_pep
 from insgd.verify.cli.predict import add_predict
 from insgd.verify.cli.report import add_bench, add_verify
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_audit(sub)
     add_pep(sub)
     add_estimate(sub)
+    add_check_optimizer(sub)
     add_reproduce(sub)
     add_verify(sub)
     add_bench(sub)
