@@ -160,3 +160,23 @@ def test_demo_model_runs_and_reports_per_tensor(tmp_path):
     assert [g["group"] for g in r.json()["groups"]] == ["0.weight", "0.bias", "2.weight", "2.bias"]
     out = json.loads(r.stdout)
     assert all(g["estimate"]["L0"] >= 0 and g["estimate"]["L1"] >= 0 for g in out["groups"])
+
+
+def test_analytic_problems_wrapped_as_torch_and_jax_models():
+    """The same estimate through a framework: the quadratic as a torch model (literal form) and ||w||^4 as a JAX model
+    (Hessian form, ||Hess|| = 3 4^(1/3) ||grad||^(2/3) exactly): within 10% of the tight constants."""
+    torch = pytest.importorskip("torch")
+    from insgd.numerics.models import TorchOracle
+
+    lam = torch.linspace(1.0, 5.0, 3, dtype=torch.float64)
+    t = TorchOracle(lambda p: 0.5 * (lam * p["w"] ** 2).sum(), {"w": torch.full((3,), 0.8)})
+    X = _trajectory(t, t.x0)
+    est = estimate(t, X, alpha=0.0, seed=2)["groups"][0]["estimate"]
+    assert abs(est["L0"] - 5.0) <= 0.5
+    jnp = pytest.importorskip("jax.numpy")
+    from insgd.numerics.models import JaxOracle
+
+    j = JaxOracle(lambda p: jnp.sum(p["w"] ** 2) ** 2, {"w": jnp.full((2,), 0.8)})
+    X = _trajectory(j, j.x0)
+    est = estimate(j, X, alpha=2 / 3, seed=2, form="hessian")["groups"][0]["estimate"]
+    assert abs(est["L1"] - 3 * 4 ** (1 / 3)) <= 0.1 * 3 * 4 ** (1 / 3)

@@ -12,7 +12,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1] / "notebooks"
 DATA = ROOT.parents[1] / "shared" / "data" / "life_expectancy.csv"
 SOURCES = sorted(ROOT.glob("[0-9]*.py"))
-WITH_FIGURES = {"01_theorem1_regimes", "02_theorem2_insgd", "03_phase_retrieval", "04_dro", "08_worst_cases"}
+WITH_FIGURES = {"01_theorem1_regimes", "02_theorem2_insgd", "03_phase_retrieval", "04_dro", "08_worst_cases", "09_your_model"}
 
 
 def _sources(nb):

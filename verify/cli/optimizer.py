@@ -67,7 +67,8 @@ def cmd_check_optimizer(args) -> int:
         _print_json(res if len(res) > 1 else res[0], args)
     else:
         for r in res:
-            print(f"{r['optimizer']} as {r['theorem_algorithm']} in {r['theorem']} on {r['problem']} {r['params']}")
+            params = ", ".join(f"{k}={v:g}" if isinstance(v, (int, float)) else f"{k}={v}" for k, v in r["params"].items())
+            print(f"{r['optimizer']} as {r['theorem_algorithm']} in {r['theorem']} on {r['problem']}({params})")
             print(_table([("verdict", r["verdict"]), ("evidence", r["evidence"])]))
     return 1 if any(r["verdict"] == FAIL for r in res) else 0
 
