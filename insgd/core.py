@@ -144,3 +144,13 @@ def json_safe(x):
     if hasattr(x, "item") and callable(x.item):  # a NumPy scalar
         return json_safe(x.item())
     return x
+
+
+def process_context():
+    """The multiprocessing context for worker processes: fork (fast: the child inherits what the parent imported),
+    unless a runtime that is unsafe to fork (JAX's thread pools, which warn that a forked child may deadlock) is loaded
+    in this process, then spawn (a fresh interpreter)."""
+    import multiprocessing as mp
+    import sys
+
+    return mp.get_context("spawn" if "jax" in sys.modules else "fork")

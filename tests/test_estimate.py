@@ -153,6 +153,7 @@ def test_bad_logs_are_refused(tmp_path):
     assert_one_line_error(cli("estimate", "--log", str(pickled)), "log")  # never unpickled
 
 
+@pytest.mark.slow
 def test_demo_model_runs_and_reports_per_tensor(tmp_path):
     pytest.importorskip("torch")
     r = cli("estimate", "--demo", "mlp", "--iters", "10", "--probes", "12", "--rounds", "1", "--json")

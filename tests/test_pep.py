@@ -150,6 +150,7 @@ def test_cli_bad_input_is_one_line(args, word):
     assert_one_line_error(cli("pep", *args), word)
 
 
+@pytest.mark.slow
 def test_cli_grid_writes_and_refuses_to_overwrite(tmp_path):
     out = tmp_path / "g"
     args = ["pep", "--L0", "1", "--L1", "1", "--alpha", "0.5", "--mu", "0.2", "--grid-rho", "2", "--grid-beta", "1"]
@@ -198,6 +199,7 @@ def test_cli_worst_case_pep_is_refused_outside_its_class():
     assert_one_line_error(r, "worst-case pep")
 
 
+@pytest.mark.slow
 def test_insgd_skeleton_steps_and_bracket():
     """I-NSGD's deterministic skeleton: the step is gamma / max(1, k (2 n + delta))^beta (below the threshold it is
     plain GD with step gamma); its bracket holds lower <= upper."""

@@ -121,13 +121,15 @@ def audit_expr_bounded(text, box=None, pl_claims=(), smooth_claims=(), time_s=TI
     signal can interrupt ends with it) and capped at MEMORY_CAP bytes. The input is validated here first, so bad
     input stays one line. What was decided before the limit is kept (f* and the claims finished, sent as they
     finish); every claim not decided is unknown, with the reason; the best-constant searches are dropped."""
-    import multiprocessing as mp
+    from insgd.core import process_context
 
     e, syms = parse(text) if isinstance(text, str) else (text, sorted(text.free_symbols, key=lambda s: s.name))
     pl, sm = _exact_constants(pl_claims, smooth_claims)
     if len(syms) > 1 or (syms and syms[0] != W):
         return audit_expr(text, box, pl_claims, smooth_claims, time_s, progress=progress)  # numeric search, bounded
-    ctx = mp.get_context("fork")
+    ctx = process_context()
+    if ctx.get_start_method() != "fork":
+        progress = None  # a spawned worker cannot receive a closure; progress lines are optional
     recv, send = ctx.Pipe(duplex=False)
     worker = ctx.Process(target=_bounded_worker, args=(send, text, box, pl_claims, smooth_claims, time_s, progress), daemon=True)
     t0 = time.monotonic()

@@ -50,7 +50,9 @@ def _quiet_worker():
 
 
 def default_executor(workers=None) -> Executor:
-    return ProcessPoolExecutor(max_workers=workers or os.cpu_count(), initializer=_quiet_worker)
+    from insgd.core import process_context
+
+    return ProcessPoolExecutor(max_workers=workers or os.cpu_count(), initializer=_quiet_worker, mp_context=process_context())
 
 
 def stop_executor(pool) -> None:
