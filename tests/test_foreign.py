@@ -120,3 +120,21 @@ def test_cli_check_optimizer():
 )
 def test_cli_check_optimizer_bad_input(args, word):
     assert_one_line_error(cli("check-optimizer", *args), word)
+
+
+@pytest.mark.slow
+def test_workers_are_spawned_once_jax_is_loaded():
+    """A process that imported JAX spawns its workers (a forked child of JAX's thread pools may deadlock), and the
+    auditor's bounded worker still answers there."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("jax")
+    code = (
+        "from insgd.core import process_context as c; a = c().get_start_method(); import jax; b = c().get_start_method(); "
+        "from insgd.verify.audit.auditor import audit_expr_bounded as f; "
+        "r = f('w**2/2', pl_claims=[('2', '1/2')], time_s=60); print(a, b, r['claims'][0]['verdict'])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["fork", "spawn", "holds"]
