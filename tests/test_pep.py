@@ -214,3 +214,22 @@ def test_insgd_skeleton_steps_and_bracket():
     r = run_pep(cls, N=1, beta=0.5, gamma=0.2, samples=8, k=2.0, delta=0.5).to_json()
     assert r["step"]["method"] == "insgd" and r["verdict"] is None  # no theorem to compare
     assert r["lower"]["ratio"] <= r["upper"]["ratio"] + 1e-7
+
+
+def test_nonconvex_min_gradient_matches_the_descent_lemma_at_one_step():
+    """Without PL, one GD step (L1 = 0, gamma = 1/2, L = 1) from f_0 - f* = 1: Lemma 1 with f_1 >= f* gives
+    gamma (1 - L gamma / 2) ||g_0||^2 <= 1, so min_k ||g_k|| <= sqrt(8/3) (the gradient g_1 is free); the SDP reaches
+    that value, and the certified quadratic stays below it."""
+    from insgd.verify.checks.brackets import pep as run_pep
+
+    cls = pep.GenClass(1.0, 0.0, 0.0, None, None)
+    r = run_pep(cls, N=1, beta=0.0, gamma=0.5, samples=20).to_json()
+    assert r["measure"] == "min_grad" and r["verdict"] is None
+    assert abs(r["upper"]["min_grad"] - math.sqrt(8 / 3)) <= 1e-4
+    assert r["lower"]["certified"] and r["lower"]["min_grad"] <= r["upper"]["min_grad"]
+
+
+def test_cli_nonconvex_class_needs_both_or_neither_pl_constant():
+    base = ["pep", "--L0", "1", "--L1", "1", "--alpha", "0.5", "--beta", "1", "--gamma", "0.3"]
+    assert_one_line_error(cli(*base, "--rho", "2"), "--mu")
+    assert_one_line_error(cli(*base[:-2], "--eps", "1e-2"), "gamma")  # eps (Theorem 1) needs the PL class

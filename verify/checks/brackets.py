@@ -15,7 +15,7 @@ import numpy as np
 
 from insgd.core import InputError
 from insgd.theory.numbers import exact
-from insgd.verify.checks.pep import GenClass, Step, default_pairs, worst_case_ngd
+from insgd.verify.checks.pep import GenClass, Step, default_pairs, worst_case_min_grad, worst_case_ngd
 from insgd.verify.verdicts import FAIL, HOLDS, INCONCLUSIVE, PASS, all_claims
 
 # -- lower bounds: explicit functions, certified by the auditor -------------------------------------------------
@@ -76,13 +76,14 @@ def lower_bound_ngd(cls: GenClass, N, step: Step, delta0, pairs="all", certify=T
 
 
 def certify_function(expr, cls: GenClass, region, time_s=60.0) -> dict:
-    """The auditor on f: eq. (2) with (L0, L1, alpha) and PL with (rho, mu), globally (region None) or on [-R, R]."""
+    """The auditor on f: eq. (2) with (L0, L1, alpha) and (in the PL class) PL with (rho, mu), globally (region None)
+    or on [-R, R]; f* certified in either case (the auditor certifies it before any claim)."""
     from insgd.verify.audit.auditor import audit_expr_bounded
 
     box = None if region is None else (f"{-region:.17g}", f"{region:.17g}")
-    consts = {k: repr(float(v)) for k, v in asdict(cls).items()}
+    consts = {k: repr(float(v)) for k, v in asdict(cls).items() if v is not None}
     res = audit_expr_bounded(
-        expr, box=box, pl_claims=[(consts["rho"], consts["mu"])],
+        expr, box=box, pl_claims=[(consts["rho"], consts["mu"])] if cls.pl else [],
         smooth_claims=[("literal", consts["L0"], consts["L1"], consts["alpha"])], time_s=time_s,
     )  # fmt: skip
     verdicts = [c["verdict"] for c in res["claims"]]
@@ -134,6 +135,7 @@ class PepResult:
     notes: list = field(default_factory=list)
     verdict: str | None = None  # Theorem 1's bound against the bracket (with eps only)
     step: dict = field(default_factory=dict)  # the method: NGD or I-NSGD's deterministic skeleton
+    measure: str = "gap"  # gap: Delta_N / Delta_0 (the PL class); min_grad: min_k ||g_k|| (the nonconvex class)
 
     def to_json(self):
         return asdict(self)
@@ -146,6 +148,8 @@ def pep(cls: GenClass, N=2, beta=1.0, delta0=1.0, eps=None, gamma=None, pairs="a
     deterministic skeleton (Step) instead of NGD, with no theorem to compare (Theorem 2 is a stochastic statement)."""
     from insgd.theory.admissibility import admissible_forms
 
+    if not cls.pl:
+        return pep_min_grad(cls, N, beta, delta0, gamma, pairs, samples, seed, certify, k, delta, eps)
     if not cls.alpha <= beta <= 1:
         raise InputError(f"beta must satisfy alpha <= beta <= 1 with alpha = {cls.alpha:g}, got {beta}")
     if not (delta0 > 0 and math.isfinite(delta0)):
@@ -194,6 +198,46 @@ def pep(cls: GenClass, N=2, beta=1.0, delta0=1.0, eps=None, gamma=None, pairs="a
         verdict,
         asdict(step) | {"method": step.method},
     )
+
+
+def lower_bound_min_grad(cls: GenClass, N, step: Step, delta0, certify=True, time_s=60.0) -> dict:
+    """The nonconvex class: the largest min_k ||g_k|| of the method on a w^2 / 2 (0 < a <= L0: eq. (2) holds with
+    every L1 >= 0, f bounded below) from the start at gap delta0, over a grid of a; the best certified by the auditor."""
+    best = None
+    for a in cls.L0 * np.geomspace(1e-4, 1.0, 121):
+        a = float(f"{a:.6g}")
+        if a > cls.L0:
+            continue
+        ws = _power_run(a / 2, 2.0, (2 * delta0 / a) ** 0.5, step, N)
+        v = min(abs(a * w) for w in ws)
+        if best is None or v > best["min_grad"]:
+            best = {"min_grad": v, "a": a, "w": ws, "function": f"{a}*w**2/2"}
+    if certify:
+        best |= certify_function(best["function"], cls, None, time_s)
+        if not best["certified"]:
+            best["min_grad_uncertified"], best["min_grad"] = best["min_grad"], None
+    return best
+
+
+def pep_min_grad(cls, N, beta, delta0, gamma, pairs, samples, seed, certify, k, delta, eps=None) -> PepResult:
+    """The nonconvex class (no PL): the bracket of the worst min_k ||g_k|| after N steps (no theorem to compare)."""
+    if eps is not None:
+        raise InputError("eps (Theorem 1) needs the PL class: give --rho and --mu, or gamma without eps")
+    if gamma is None or not gamma > 0:
+        raise InputError("the nonconvex class needs gamma > 0")
+    if not 0 <= beta <= 1:
+        raise InputError(f"beta must satisfy 0 <= beta <= 1, got {beta}")
+    if not (delta0 > 0 and math.isfinite(delta0)):
+        raise InputError(f"delta0 must be a finite number > 0, got {delta0}")
+    step = Step(gamma, beta, k, delta)
+    pairs = default_pairs(cls) if pairs is None else pairs
+    upper = worst_case_min_grad(cls, N, step, delta0, pairs, samples, seed)
+    lower = lower_bound_min_grad(cls, N, step, delta0, certify)
+    notes = []
+    if lower.get("min_grad") is not None and upper["min_grad"] is not None and lower["min_grad"] > upper["min_grad"] * (1 + 1e-6):
+        notes.append("the certified function exceeds the searched value: the search over n missed the maximum")
+    method = asdict(step) | {"method": step.method}
+    return PepResult(asdict(cls), N, beta, None, gamma, delta0, pairs, upper, lower, None, notes, None, method, "min_grad")
 
 
 def pep_grid(L0, L1, alpha, mu, rhos, betas, N=2, delta0=1.0, eps=1e-2, samples=None, seed=0, certify=True,

@@ -173,16 +173,23 @@ def anchor_polyak(L=1.0, mu=0.1, gamma=None) -> dict:
 
 @dataclass(frozen=True)
 class GenClass:
-    """Assumption 1 (literal form) with (L0, L1, alpha), Assumption 2 with (rho, mu)."""
+    """Assumption 1 (literal form) with (L0, L1, alpha), Assumption 2 with (rho, mu); rho = mu = None: the nonconvex
+    class (Assumption 1 and f bounded below only)."""
 
     L0: float
     L1: float
     alpha: float
-    rho: float
-    mu: float
+    rho: float | None
+    mu: float | None
+
+    @property
+    def pl(self):
+        return self.rho is not None
 
     def __post_init__(self):
-        for k in ("L0", "mu", "rho"):
+        if (self.rho is None) != (self.mu is None):
+            raise InputError("give both rho and mu (the PL class) or neither (the nonconvex class)")
+        for k in ("L0", "mu", "rho") if self.pl else ("L0",):
             if not (getattr(self, k) > 0 and math.isfinite(getattr(self, k))):
                 raise InputError(f"{k} must be a finite number > 0, got {getattr(self, k)}")
         if not (self.L1 >= 0 and math.isfinite(self.L1)):
@@ -230,7 +237,7 @@ def default_pairs(cls: GenClass) -> str:
     """ "all" (the global class) where eq. (2) and PL admit a non-constant function (rho = 2), else "proof"."""
     from insgd.theory.admissibility import admissible_forms
 
-    return "all" if admissible_forms(cls.alpha, cls.rho)["literal"] else "proof"
+    return "all" if not cls.pl or admissible_forms(cls.alpha, cls.rho)["literal"] else "proof"
 
 
 def _sym(a, b):
@@ -282,14 +289,21 @@ class NgdSdp:
             ineq.append((_sym(dg, dg) - L**2 * _sym(dx, dx), np.zeros(N + 1), 0.0))  # eq. (2), squared
             ineq.append((-_sym(g[j], dx) - L / 2 * _sym(dx, dx), fvec[i] - fvec[j], 0.0))  # Lemma 1
         for k in range(N + 1):
-            ineq.append((np.zeros((m, m)), unit[k], norms[k] ** cls.rho / (2 * cls.mu)))  # PL
+            if cls.pl:
+                ineq.append((np.zeros((m, m)), unit[k], norms[k] ** cls.rho / (2 * cls.mu)))  # PL
+            else:
+                ineq.append((np.zeros((m, m)), np.zeros(N + 1), 0.0))  # no PL: a void row keeps the compiled shape
             ineq.append((np.zeros((m, m)), -unit[k], 0.0))  # f_k >= f*
             eq.append((_sym(g[k + 1], g[k + 1]), np.zeros(N + 1), norms[k] ** 2))
         eq.append((np.zeros((m, m)), unit[0], delta0))
         return ineq + eq
 
     def solve(self, cls: GenClass, norms, step: Step, delta0) -> Solve:
-        for (C, c, b), pC, pc, pb in zip(self.rows(cls, norms, step, delta0), self.C, self.c, self.b, strict=True):
+        with np.errstate(all="ignore"):
+            rows = self.rows(cls, norms, step, delta0)
+        if not all(np.isfinite(C).all() and np.isfinite(c).all() and np.isfinite(b) for C, c, b in rows):
+            return Solve("overflow", None, why="the constraint data overflow float64 at these norms: no number")
+        for (C, c, b), pC, pc, pb in zip(rows, self.C, self.c, self.b, strict=True):
             pC.value, pc.value, pb.value = C, c, b
         return _solve(self.cp, self.problem, self.cons, self.G)
 
@@ -309,6 +323,47 @@ def _norms(cls, z, step: Step):
     return n
 
 
+def worst_case_min_grad(cls: GenClass, N, step: Step, delta0, pairs="all", samples=None, seed=0) -> dict:
+    """The nonconvex class (no PL): the largest min_k ||g_k|| over k <= N found among gradient-norm sequences for
+    which the SDP is feasible with f_0 - f* = delta0, i.e. a value of min_k ||g_k|| that some function allowed by
+    the class's necessary conditions keeps after N steps; searched (random design in (log n_0, relative changes),
+    then Nelder-Mead from the three best), not certified. Each solve's status is counted."""
+    from scipy.optimize import minimize
+
+    if not (isinstance(N, int) and 1 <= N <= 5):
+        raise InputError(f"N must be an integer with 1 <= N <= 5, got {N!r}")
+    scale = math.sqrt(2 * cls.L0 * delta0)  # the gradient norm of L0 w^2 / 2 at gap delta0: where the search centres
+    lo = np.array([math.log(scale) - 3 * math.log(10)] + [-1.0] * N)
+    hi = np.array([math.log(scale) + 2 * math.log(10)] + [1.0] * N)
+    statuses, best = {}, {"value": -math.inf, "norms": None, "solve": None}
+    sdp = NgdSdp(N, pairs)
+
+    def loss(z):
+        norms = _norms(cls, np.clip(z, lo, hi), step)
+        s = sdp.solve(cls, norms, step, delta0)
+        statuses[s.status] = statuses.get(s.status, 0) + 1
+        v = min(norms) if s.ok else -math.inf
+        if v > best["value"]:
+            best.update(value=v, norms=norms, solve=asdict(s))
+        return -v if math.isfinite(v) else 1e300
+
+    rng = np.random.default_rng(seed)
+    S = samples if samples is not None else 40 * (N + 1)
+    Z = lo + (hi - lo) * rng.random((S, N + 1))
+    vals = np.array([loss(z) for z in Z])
+    for i in np.argsort(vals)[:3]:
+        if vals[i] < 1e300:
+            minimize(loss, Z[i], method="Nelder-Mead", options={"maxfev": 60 * (N + 1), "xatol": 1e-6, "fatol": 1e-12})
+    return {
+        "min_grad": best["value"] if best["norms"] is not None else None,
+        "norms": best["norms"],
+        "solve": best["solve"],
+        "solves": statuses,
+        "search": f"{S} random points (log n_0, relative changes), then Nelder-Mead from the 3 best (seed {seed}); the "
+        "maximum over n is searched, not certified",
+    }
+
+
 def worst_case_ngd(cls: GenClass, N, step: Step, delta0, pairs="all", samples=None, seed=0, decades=2.0) -> dict:
     """The largest Delta_N / Delta_0 found over the gradient norms n_0..n_N (coordinates of `_norms`: log n_0 within
     `decades` decades above the smallest n_0 PL allows at f_0 = delta0): a random design of `samples` points, then
@@ -317,6 +372,8 @@ def worst_case_ngd(cls: GenClass, N, step: Step, delta0, pairs="all", samples=No
 
     if not (isinstance(N, int) and 1 <= N <= 5):
         raise InputError(f"N must be an integer with 1 <= N <= 5, got {N!r}")
+    if not cls.pl:
+        raise InputError("Delta_N / Delta_0 needs the PL class (rho, mu); without PL use worst_case_min_grad")
     n0 = (2 * cls.mu * delta0) ** (1 / cls.rho)  # PL at x_0: delta0 <= n_0^rho / (2 mu)
     lo = np.array([math.log(n0)] + [-1.0] * N)
     hi = np.array([math.log(n0) + decades * math.log(10)] + [1.0] * N)

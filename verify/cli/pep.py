@@ -17,6 +17,7 @@ def _floats(name, text, lo=None):
 
 
 def _class(args, rho):
+    """The class from the options; rho and mu both absent: the nonconvex class (no PL)."""
     from insgd.verify.checks.pep import GenClass
 
     return GenClass(
@@ -24,7 +25,7 @@ def _class(args, rho):
         parse_float("L1", args.L1, lo=0, lo_open=False),
         parse_float("alpha", args.alpha, lo=0, lo_open=False, hi=1),
         rho,
-        parse_float("mu", args.mu, lo=0),
+        None if args.mu is None and rho is None else parse_float("mu", args.mu, lo=0),
     )
 
 
@@ -50,7 +51,27 @@ def _method(r) -> str:
     return f"I-NSGD skeleton, gamma = {st['gamma']:.6g}, beta = {st['beta']:g}, k = {st['k']:g}, delta = {st['delta']:g}"
 
 
+def _line_min_grad(r) -> list:
+    u, lo, c = r["upper"], r["lower"], r["cls"]
+    rows = [
+        (
+            "class",
+            f"eq. (2) with L0 = {c['L0']:g}, L1 = {c['L1']:g}, alpha = {c['alpha']:g}; no PL (nonconvex); pairs: {r['pairs']}",
+        ),
+        ("method", _method(r) + f", N = {r['N']} steps, f(x_0) - f* = {r['delta0']:g}"),
+        ("worst min_k ||g_k||", f"{_g(u['min_grad'])} at norms {[round(x, 6) for x in u['norms']] if u['norms'] else '-'}"),
+        ("  solves", ", ".join(f"{k} {v}" for k, v in sorted(u["solves"].items())) + f"; {u['search']}"),
+    ]
+    if lo.get("min_grad") is not None:
+        rows.append(("certified lower", f"{_g(lo['min_grad'])} from {lo['function']} (auditor: holds on R)"))
+    else:
+        rows.append(("certified lower", f"none: the auditor did not certify {lo.get('function')}"))
+    return rows + [("note", n) for n in r["notes"]]
+
+
 def _line(r) -> list:
+    if r["measure"] == "min_grad":
+        return _line_min_grad(r)
     u, lo, th = r["upper"], r["lower"], r["theorem"]
     rows = [
         (
@@ -87,15 +108,15 @@ def cmd_pep(args) -> int:
 
     if args.anchors:
         return _anchors(args)
-    for k in ("L0", "L1", "alpha", "mu"):
+    for k in ("L0", "L1", "alpha"):
         if getattr(args, k) is None:
             raise InputError(f"--{k} is required (or --anchors)")
     delta0 = parse_float("delta0", args.delta0, lo=0)
     eps = None if args.eps is None else parse_float("eps", args.eps, lo=0)
     gamma = None if args.gamma is None else parse_float("gamma", args.gamma, lo=0)
     if args.grid_rho or args.grid_beta:
-        if not (args.grid_rho and args.grid_beta and args.out and eps is not None):
-            raise InputError("a grid needs --grid-rho, --grid-beta, --eps and --out")
+        if not (args.grid_rho and args.grid_beta and args.out and eps is not None and args.mu is not None):
+            raise InputError("a grid needs --grid-rho, --grid-beta, --mu, --eps and --out")
         rhos, betas = _floats("grid-rho", args.grid_rho, lo=0), _floats("grid-beta", args.grid_beta, lo=0)
         cls = _class(args, rhos[0])
         with atomic_dir(args.out, args.force, "out") as tmp:
@@ -112,9 +133,11 @@ def cmd_pep(args) -> int:
                 print(_table(_line(r)) + "\n")
             print(f"wrote {args.out}/pep.json and pep.png")
         return 1 if any(r["verdict"] == FAIL for r in rows) else 0
-    if args.rho is None or args.beta is None:
-        raise InputError("--rho and --beta are required (or --grid-rho and --grid-beta)")
-    cls = _class(args, parse_float("rho", args.rho, lo=0))
+    if args.beta is None:
+        raise InputError("--beta is required (or --grid-rho and --grid-beta)")
+    if (args.rho is None) != (args.mu is None):
+        raise InputError("give --rho and --mu (the PL class) or neither (the nonconvex class: min_k ||g_k||)")
+    cls = _class(args, None if args.rho is None else parse_float("rho", args.rho, lo=0))
     k = None if args.k is None else parse_float("k", args.k, lo=0)
     dlt = parse_float("delta", args.delta, lo=0, lo_open=False)
     r = pep(cls, args.N, parse_float("beta", args.beta, lo=0, lo_open=False, hi=1), delta0, eps, gamma, args.pairs,
@@ -140,8 +163,9 @@ def add_pep(sub):
     p.add_argument(
         "--anchors", action="store_true", help="only the anchors: GD under PL (8/11) and a Polyak step, SDP vs closed form"
     )
-    for k, h in (("L0", "> 0"), ("L1", ">= 0"), ("alpha", "in [0, 1]"), ("mu", "> 0")):
+    for k, h in (("L0", "> 0"), ("L1", ">= 0"), ("alpha", "in [0, 1]")):
         p.add_argument(f"--{k}", metavar="X", help=f"the class's {k} ({h})")
+    p.add_argument("--mu", metavar="X", help="PL constant mu > 0 (with --rho; without both: the nonconvex class, min_k ||g_k||)")
     p.add_argument("--rho", metavar="X", help="PL exponent rho > 0 (rho = 2 is the only global one with eq. 2)")
     p.add_argument("--beta", metavar="X", help="NGD's normalization power, alpha <= beta <= 1")
     p.add_argument("--N", type=_count(1, 5), default=2, help="steps, 1 to 5 (default 2)")
