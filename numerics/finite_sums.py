@@ -113,6 +113,11 @@ class PhaseRetrieval(FiniteSum):
 
     fused_backends = ("numba",)
 
+    def kernel_args(self):
+        """(kind, data rows, parameters) of this problem in the compiled step loop (numerics/fused.py): phase
+        retrieval is kind 0, its one parameter the gradient's factor."""
+        return 0, self.A, np.array([-2.0 * self._gf])
+
     def sample_grads(self, W, idx, backend="numpy"):
         """Mean of grad f_r over r in idx[k], for each run k: idx has shape (R, b)."""
         if backend == "numba":
@@ -205,6 +210,11 @@ class DRO(FiniteSum):
         return self._grad_from(W, self.X, res, dpsi)
 
     fused_backends = ("numba",)
+
+    def kernel_args(self):
+        """(kind, data rows, parameters) in the compiled step loop (numerics/fused.py): DRO is kind 1, with lam,
+        the regularizer's weight, nu and whether it is smoothed."""
+        return 1, self.X, np.array([float(self.lam), self.reg_weight, self.nu, float(self.reg == "smooth")])
 
     def sample_grads(self, W, idx, backend="numpy"):
         if backend == "numba":

@@ -82,6 +82,11 @@ def clipped_sgd_update(W, state, t, oracle, keys, hp):
     return _scaled(scale, g), state, hp["batch"]
 
 
+def insgd_k(hp):
+    """I-NSGD's clipping constant: k = (4 L1 gamma)^(1/beta) (eq. 13) when L1 is given, else the hyperparameter k."""
+    return (4 * hp["L1"] * hp["gamma"]) ** (1 / hp["beta"]) if "L1" in hp else hp["k"]
+
+
 def insgd_init(W0, hp):
     return {"h_active": np.zeros(W0.shape[0], np.int64)}
 
@@ -90,8 +95,7 @@ def insgd_update(W, state, t, oracle, keys, hp):
     g = oracle.grad(W, oracle.draw(keys, "B", hp["batch"]))
     gp = oracle.grad(W, oracle.draw(keys, "B_prime", hp["batch_prime"]))  # independent of g: eq. (13)
     beta = hp["beta"]
-    k = (4 * hp["L1"] * hp["gamma"]) ** (1 / beta) if "L1" in hp else hp["k"]
-    raw = (k * (2 * row_norm(gp) + hp["delta"])) ** beta
+    raw = (insgd_k(hp) * (2 * row_norm(gp) + hp["delta"])) ** beta
     floor = hp["floor"]
     state = {"h_active": state["h_active"] + (raw > floor)}
     return _scaled(hp["gamma"] / np.maximum(floor, raw), g), state, hp["batch"] + hp["batch_prime"]

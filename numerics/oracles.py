@@ -53,6 +53,15 @@ class Keys:
     def integers(self, purpose, high, size):
         return self._block(purpose, ("i", high, size), lambda g: g.integers(0, high, (BLOCK, size)))
 
+    def integer_block(self, purpose, high, size):
+        """[block (R, BLOCK, size), position of the next draw] of a stream of integer draws, itself (a new block drawn
+        first when this one is used up, as `integers` does): the compiled step loop (numerics/fused.py) reads a
+        segment's draws in place and moves the position on, so both backends take the same minibatches."""
+        self.integers(purpose, high, size)
+        buf = self._buf[(purpose, ("i", high, size))]
+        buf[1] -= 1
+        return buf
+
     def signs(self, purpose, size):
         return self._block(purpose, ("s", size), lambda g: 2.0 * g.integers(0, 2, (BLOCK, size)) - 1.0)
 

@@ -70,6 +70,7 @@ def test_a_true_claim_is_never_refuted():
             assert not refute_claim(oracle, X, {"L0": 5.0, "L1": 0.0, "alpha": 0.0}, K=30, seed=s, form=form)["refuted"]
 
 
+@pytest.mark.slow
 def test_torch_and_jax_oracles_agree_with_the_problem():
     torch = pytest.importorskip("torch")
     from insgd.numerics.models import TorchOracle
@@ -163,6 +164,7 @@ def test_demo_model_runs_and_reports_per_tensor(tmp_path):
     assert all(g["estimate"]["L0"] >= 0 and g["estimate"]["L1"] >= 0 for g in out["groups"])
 
 
+@pytest.mark.slow
 def test_analytic_problems_wrapped_as_torch_and_jax_models():
     """The same estimate through a framework: the quadratic as a torch model (literal form) and ||w||^4 as a JAX model
     (Hessian form, ||Hess|| = 3 4^(1/3) ||grad||^(2/3) exactly): within 10% of the tight constants."""

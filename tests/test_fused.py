@@ -10,9 +10,10 @@ import pytest
 
 from insgd.core import InputError
 from insgd.numerics import fused
-from insgd.numerics.engine import Trace, run
+from insgd.numerics.engine import run
 from insgd.numerics.finite_sums import DRO, PhaseRetrieval
 from insgd.numerics.problems import Cosh, PaperExample1, PaperExample2, Power, PowerSum, Quadratic
+from insgd.numerics.runs import Trace
 
 numba = pytest.importorskip("numba")
 

@@ -7,9 +7,10 @@ import pytest
 
 import insgd.numerics.finite_sums  # noqa: F401
 from insgd.core import InputError
-from insgd.numerics.engine import Trace, run
+from insgd.numerics.engine import run
 from insgd.numerics.oracles import Keys, NoiseOracle
 from insgd.numerics.problems import Cosh, Power, Quadratic, make_problem
+from insgd.numerics.runs import Trace
 
 BATCH_SHAPE_RTOL = 1e-9  # einsum/BLAS may sum in another order for another batch shape; 200 steps amplify 1 ulp
 
@@ -156,7 +157,7 @@ def test_final_values_are_those_at_the_stopping_step_whatever_iters():
 def test_memory_check_counts_the_checkpoints():
     """A run recording every step keeps (runs x iters) metrics: refused before any allocation when they cannot fit
     (2000 runs x 1e7 checkpoints x 4 arrays x 8 bytes = 640 GB), while 40 checkpoints of the same run would fit."""
-    from insgd.numerics.engine import check_size, estimate_bytes, memory_limit
+    from insgd.numerics.runs import check_size, estimate_bytes, memory_limit
 
     prob = Quadratic(dim=1)
     assert estimate_bytes(2000, 1, 10**7, n_checkpoints=41) < memory_limit()

@@ -107,6 +107,7 @@ def test_a_failed_solve_gives_no_number():
     assert s.status == "infeasible" and s.value is None and not s.ok
 
 
+@pytest.mark.slow
 def test_bracket_lower_at_most_upper_and_the_lower_function_is_certified():
     cls = pep.GenClass(1.0, 1.0, 0.5, 2.0, 0.2)
     up = pep.worst_case_ngd(cls, 2, pep.Step(0.2, 1.0), 1.0, samples=15)
@@ -216,6 +217,7 @@ def test_insgd_skeleton_steps_and_bracket():
     assert r["lower"]["ratio"] <= r["upper"]["ratio"] + 1e-7
 
 
+@pytest.mark.slow
 def test_nonconvex_min_gradient_matches_the_descent_lemma_at_one_step():
     """Without PL, one GD step (L1 = 0, gamma = 1/2, L = 1) from f_0 - f* = 1: Lemma 1 with f_1 >= f* gives
     gamma (1 - L gamma / 2) ||g_0||^2 <= 1, so min_k ||g_k|| <= sqrt(8/3) (the gradient g_1 is free); the SDP reaches

@@ -6,7 +6,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from insgd.numerics.engine import RunSpec
+from insgd.numerics.runs import RunSpec
 from insgd.verify.experiments.sweep import SerialExecutor, sweep
 from tests.helpers import cli
 

@@ -29,8 +29,9 @@ import sympy as sp
 
 from insgd.core import InputError
 from insgd.numerics.constants import Smooth
-from insgd.numerics.engine import memory_limit, run
+from insgd.numerics.engine import run
 from insgd.numerics.optimizers import get_optimizer
+from insgd.numerics.runs import memory_limit
 from insgd.theory import symbols as S
 from insgd.theory.numbers import binary_value
 from insgd.verify.checks.setup import FLOAT_REL, Distance

@@ -26,7 +26,7 @@ class Assertion:
 @dataclass
 class RegimeResult:
     regime_predicted: int
-    regime_measured: object  # 1, 3 or "boundary" (q's interval contains 1)
+    regime_measured: object  # 1, 3, "boundary" (q's interval contains 1) or "not measurable" (no decrease)
     q_predicted: float
     q_measured: float
     q_interval: tuple
@@ -68,11 +68,11 @@ def _ngd_run(s: Setup, eps, gamma, iters, backend=None):
         return np.arange(stop + 1), fr["gap"][0, : stop + 1], int(fr["hit"][0]), dist
     tr = run(
         s.problem,
-        "ngd",
+        "ngd" if s.optimizer is None else s.optimizer,
         s.w0,
         iters,
         [0],
-        {"gamma": gamma, "beta": float(s.beta)},
+        {"gamma": gamma, "beta": float(s.beta)} if s.optimizer is None else {"gamma": gamma},
         eps_gap=eps,
         n_checkpoints=iters + 1,
         callback=dist,
@@ -85,7 +85,7 @@ def _ngd_run(s: Setup, eps, gamma, iters, backend=None):
 def _fused_ngd(s: Setup, W0, gamma, eps, iters, record, backend):
     """The compiled NGD loop (numerics/fused.ngd_runs: the engine's loop, step for step) on the numba backend, when
     the problem has a kernel; None otherwise (the engine then runs)."""
-    if fused.resolve(backend) != "numba":
+    if fused.resolve(backend) != "numba" or s.optimizer is not None:
         return None
     return fused.ngd_runs(s.problem, W0, gamma, float(s.beta), eps, iters, s.problem.argmin, record)
 
@@ -129,21 +129,27 @@ def regime_check(s: Setup, eps: float, backend=None) -> RegimeResult:
     if withheld and (holds or (first is not None and first["t"] >= dist.exit_t)):
         holds = None  # past the exit the certificates do not apply: neither a pass nor a fail is earned
     ratio = float(np.max(bound[before] / np.maximum(gap[before], 1e-300))) if before.any() else 1.0
-    (q1, r1), sub = _measured_q(t, gap, eps)
-    t2, gap2, _, _ = _ngd_run(s, eps, gamma / 2, int(min(2 * iters, MAX_ITERS)), backend)
-    (q2, r2), _ = _measured_q(t2, gap2, eps)
-    q0 = 2 * q2.slope - q1.slope  # Richardson: q(gamma) = q0 + c gamma + O(gamma^2)
-    bias = abs(q2.slope - q1.slope)
-    half = max(q1.ci[1] - q1.slope, q2.ci[1] - q2.slope) + max(r1, r2)  # the fits' 95% half-width and float rounding
-    lo, hi = q0 - bias - 2 * half, q0 + bias + 2 * half  # 2 half-widths: q0 combines two fits (2 q2 - q1)
-    measured = 1 if lo > 1 else 3 if hi < 1 else "boundary"
+    try:
+        (q1, r1), sub = _measured_q(t, gap, eps)
+        t2, gap2, _, _ = _ngd_run(s, eps, gamma / 2, int(min(2 * iters, MAX_ITERS)), backend)
+        (q2, r2), _ = _measured_q(t2, gap2, eps)
+    except ValueError:  # the run does not decrease (a method that ascends or stalls): no rate to measure
+        nan = math.nan
+        sub = np.arange(len(t))[:400]
+        q0, bias, lo, hi, ci, measured = nan, nan, nan, nan, (nan, nan), "not measurable"
+    else:
+        q0 = 2 * q2.slope - q1.slope  # Richardson: q(gamma) = q0 + c gamma + O(gamma^2)
+        bias = abs(q2.slope - q1.slope)
+        half = max(q1.ci[1] - q1.slope, q2.ci[1] - q2.slope) + max(r1, r2)  # the fits' 95% half-width, float rounding
+        lo, hi = q0 - bias - 2 * half, q0 + bias + 2 * half  # 2 half-widths: q0 combines two fits (2 q2 - q1)
+        ci, measured = q1.ci, 1 if lo > 1 else 3 if hi < 1 else "boundary"
     return RegimeResult(
         regime_predicted=pred.regime,
         regime_measured=measured,
         q_predicted=float(pred.q),
         q_measured=q0,
         q_interval=(lo, hi),
-        q_fit_ci=q1.ci,
+        q_fit_ci=ci,
         q_bias=bias,
         bound_holds=holds,
         first_violation=first,
@@ -194,10 +200,17 @@ def complexity_check(s: Setup, eps_grid, backend=None) -> ComplexityResult:
     if fr is not None:
         dist.replay(fr["dist"])
         T = fr["hit"].astype(float)
-    else:
+    elif s.optimizer is None:
         hp = {"gamma": gam, "beta": float(s.beta)}
         tr = run(p, "ngd", s.w0, iters, np.arange(len(eps_grid)), hp, eps_gap=eps_grid, callback=dist, backend="numpy")
         T = tr.hit_gap_t.astype(float)
+    else:  # a foreign optimizer is built for one learning rate: one run per eps
+        T = np.array(
+            [
+                float(run(p, s.optimizer, s.w0, iters, [0], {"gamma": g}, eps_gap=e, callback=dist, backend="numpy").hit_gap_t[0])
+                for g, e in zip(gam, eps_grid, strict=True)
+            ]
+        )
     reached = T >= 0
     capped = bool(iters < math.ceil(T_der.max()))
     late = reached & (T > np.ceil(T_der))

@@ -62,6 +62,7 @@ class Setup:
     exact: dict = field(default_factory=dict)  # constants as exact text where known
     radius: float | None = None  # the certificates hold on the ball of this radius around the minimizer (None: global)
     status: str = ""  # how the problem obtained its constants (Constants.status, e.g. "certified (L0 and mu numerical)")
+    optimizer: object = None  # an engine Optimizer run instead of the engine's "ngd" (numerics/foreign.py; gamma only)
 
 
 def _start(problem, w0):

@@ -14,7 +14,8 @@ intervals of runs at gamma and gamma/2, extrapolated to gamma -> 0 and widened b
 exponent interval (OLS 95% interval joined with the leave-one-out slopes over the eps grid).
 """
 
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -180,7 +181,9 @@ def _assertions(s: Setup, r: RegimeResult, c: ComplexityResult, paper_agrees: bo
                 rate_verdict(lo, hi, r.q_predicted),
                 f"q predicted {r.q_predicted:.5g}, measured {r.q_measured:.5g} (extrapolated to gamma -> 0 "
                 f"from gamma and gamma/2) with interval [{lo:.5g}, {hi:.5g}]; measured regime "
-                f"{r.regime_measured}",
+                f"{r.regime_measured}"
+                if math.isfinite(r.q_measured)
+                else f"q predicted {r.q_predicted:.5g}; not measurable: the run does not decrease",
             )
         )
         elo, ehi = c.exponent_interval
@@ -192,9 +195,14 @@ def _assertions(s: Setup, r: RegimeResult, c: ComplexityResult, paper_agrees: bo
                 "T(eps) exponent (tight instance)",
                 "rate",
                 rate_verdict(elo, ehi, tlo, thi),
-                f"derived: {c.exponent_derived:.4g} asymptotically, {c.exponent_derived_local:.4g} on this "
-                f"grid; measured {c.exponent_measured:.4g} with interval [{elo:.4g}, {ehi:.4g}] (95% fit "
-                "interval joined with the leave-one-out slopes)" + (" (T / log(1/eps) fitted)" if c.log_factor else ""),
+                (
+                    f"derived: {c.exponent_derived:.4g} asymptotically, {c.exponent_derived_local:.4g} on this "
+                    f"grid; measured {c.exponent_measured:.4g} with interval [{elo:.4g}, {ehi:.4g}] (95% fit "
+                    "interval joined with the leave-one-out slopes)" + (" (T / log(1/eps) fitted)" if c.log_factor else "")
+                )
+                if math.isfinite(elo) and math.isfinite(ehi) and math.isfinite(c.exponent_derived_local)
+                else f"derived: {c.exponent_derived:.4g} asymptotically; measured: not measurable (too few eps of the "
+                "grid reached)",
             )
         )
     else:
@@ -249,17 +257,29 @@ def _assertions(s: Setup, r: RegimeResult, c: ComplexityResult, paper_agrees: bo
 
 
 def check(
-    problem, beta, eps_grid=None, w0=None, constants=None, audit_time_s=20, generalized=False, rho=None, backend=None
+    problem,
+    beta,
+    eps_grid=None,
+    w0=None,
+    constants=None,
+    audit_time_s=20,
+    generalized=False,
+    rho=None,
+    backend=None,
+    optimizer=None,
 ) -> CheckResult:
     """Bound and rate checks of Theorem 1 for NGD with normalization beta on problem, with the problem's certified
     constants (generalized=True: the certificate with L1 > 0; rho: the certified mu at this rho), or with
     `constants` (dict L0, L1, alpha, rho, mu) claimed by the user, which the auditor tests. backend: "numba" runs
     the NGD loops compiled (numerics/fused.ngd_runs, the engine's loop step for step), "numpy" through the engine;
-    None: numba when installed."""
+    None: numba when installed. optimizer: an engine Optimizer to hold against the theorem instead of the engine's NGD
+    (numerics/foreign.py: it receives Theorem 1's gamma(eps) as its learning rate and must normalize with this beta)."""
     if constants is None:
         s = tightest_setup(problem, beta, w0, generalized=generalized, rho=rho)
     else:
         s = given_setup(problem, beta, w0=w0, **constants)
+    if optimizer is not None:
+        s = replace(s, optimizer=optimizer)
     if not (exact(s.alpha) <= s.beta <= 1):
         raise InputError(f"beta must satisfy alpha <= beta <= 1 with alpha = {s.alpha:g}, got {beta}")
     eps_grid = np.geomspace(1e-2, 1e-5, 5) if eps_grid is None else np.asarray(eps_grid, float)

@@ -2,7 +2,7 @@
 
 import sys
 
-from insgd.numerics.engine import MAX_SEED
+from insgd.numerics.runs import MAX_SEED
 from insgd.theory.numbers import InputError, in_closed, nonnegative, parse_float, parse_number, positive
 from insgd.verify.cli.common import (
     _backend_option,

@@ -3,14 +3,15 @@
 import json
 from pathlib import Path
 
-from insgd.numerics.engine import MAX_SEED
+from insgd.numerics.runs import MAX_SEED
 from insgd.theory.numbers import InputError
 from insgd.verify.cli.common import _backend_option, _count, _g, _json_options, _kv, _noise, _numbers, _print_json
 from insgd.verify.outputs import atomic_dir, check_out_dir, check_out_file
 
 
 def cmd_run(args) -> int:
-    from insgd.numerics.engine import RunSpec, execute
+    from insgd.numerics.engine import execute
+    from insgd.numerics.runs import RunSpec
 
     if args.save is not None:  # both files are validated before any work
         for suffix in (".npz", ".json"):

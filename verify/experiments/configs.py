@@ -4,6 +4,7 @@ clipping constant c, the methods and baselines, and the constants estimated from
 import numpy as np
 
 from insgd.core import InputError
+from insgd.numerics.optimizers import insgd_k
 
 READINGS = ("literal", "threshold", "floor", "eq13", "code")
 N_CHECKPOINTS = 80
@@ -124,7 +125,7 @@ def rule(opt, hp):
         return ("clipped_sgd", h["clip"], h["delta"], h["batch"]), h["gamma"] * h["clip"]
     if opt == "insgd":
         beta = h["beta"]
-        k = (4 * h["L1"] * h["gamma"]) ** (1 / beta) if "L1" in h else h["k"]
+        k = insgd_k(h)
         thr = h["floor"] / k**beta
         binds = thr > h["delta"] ** beta * (1 + 1e-12)
         return ("insgd", beta, h["delta"], h["batch"], h["batch_prime"], round(thr, 12) if binds else None), h["gamma"] / k**beta

@@ -10,7 +10,8 @@ import functools
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 
-from insgd.numerics.engine import RunSpec, Trace, execute
+from insgd.numerics.engine import execute
+from insgd.numerics.runs import RunSpec, Trace
 
 
 def validate_config(cfg, where="config") -> RunSpec:
