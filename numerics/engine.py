@@ -201,7 +201,7 @@ def run(
                 W_new, n = W - updates, 1
             else:  # steps t .. t + n - 1 in one compiled call: up to the next checkpoint, or one if every step is looked at
                 W_new, new_state, cost, n, W_last, last_samples = loop.advance(
-                    W, state, samples, active, t, 1 if look else int(ck[k_ck]) - t, max_samples
+                    W, state, samples, active, t, 1 if look else int(ck[min(k_ck, K - 1)]) - t, max_samples
                 )
             blow = active & ~np.isfinite(W_new).all(axis=1)
             if blow.any():  # the step from w_t overflowed: the run ends at w_t

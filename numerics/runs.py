@@ -60,8 +60,8 @@ def checkpoints(iters: int, n: int = 40) -> np.ndarray:
         return np.array([0])
     if n >= iters:
         return np.arange(iters + 1)
-    pts = np.unique(np.round(np.geomspace(1, iters, n)).astype(np.int64))
-    return np.concatenate([[0], pts])
+    pts = np.unique(np.round(np.geomspace(1, iters, max(n, 2))).astype(np.int64))  # n = 1: 0 and iters
+    return np.concatenate([[0], pts[-n:]])
 
 
 @dataclass(frozen=True)

@@ -194,3 +194,17 @@ def test_compile_time_is_reported():
     prob = _pr()
     run(prob, "sgd", np.ones(prob.dim), 5, [0], {"gamma": 1e-4}, backend="numba")
     assert {"steps_serial", "value_grad_serial"} <= set(fused.compile_seconds())
+
+
+def test_one_checkpoint_means_the_start_and_the_end():
+    """n_checkpoints=1 records t = 0 and t = iters (the compiled loop runs up to the next checkpoint: a schedule
+    without iters once sent it past the end)."""
+    from insgd.numerics.runs import checkpoints
+
+    assert checkpoints(200, 1).tolist() == [0, 200] and checkpoints(200, 2).tolist() == [0, 1, 200]
+    prob = _pr()
+    W = prob.initial_point(np.random.default_rng(0), 3) * 0.05
+    a, b = (run(prob, "sgd", W, 150, np.arange(3), {"gamma": 1e-3, "batch": 8}, n_checkpoints=1, backend=be)
+            for be in ("numpy", "numba"))  # fmt: skip
+    assert a.t.tolist() == b.t.tolist() == [0, 150]
+    assert np.allclose(a.final_gap, b.final_gap, rtol=1e-12, atol=0)

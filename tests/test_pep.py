@@ -219,19 +219,39 @@ def test_insgd_skeleton_steps_and_bracket():
 
 @pytest.mark.slow
 def test_nonconvex_min_gradient_matches_the_descent_lemma_at_one_step():
-    """Without PL, one GD step (L1 = 0, gamma = 1/2, L = 1) from f_0 - f* = 1: Lemma 1 with f_1 >= f* gives
-    gamma (1 - L gamma / 2) ||g_0||^2 <= 1, so min_k ||g_k|| <= sqrt(8/3) (the gradient g_1 is free); the SDP reaches
-    that value, and the certified quadratic stays below it."""
+    """Without PL, one GD step (L1 = 0, gamma = 1/2, L = 1) from f_0 - f* = 1. Two necessary conditions bind: Lemma 1
+    along the step, f_1 - f* <= 1 - gamma (1 - L gamma / 2) ||g_0||^2 = 1 - 3/8 ||g_0||^2, and Lemma 1 from x_1 to
+    x_1 - g_1 / L with f >= f*, f_1 - f* >= ||g_1||^2 / (2 L). With ||g_0|| = ||g_1|| = x: x^2 / 2 <= 1 - 3 x^2 / 8,
+    so min_k ||g_k|| <= sqrt(8/7); the SDP reaches that value, and the certified quadratic stays below it."""
     from insgd.verify.checks.brackets import pep as run_pep
 
     cls = pep.GenClass(1.0, 0.0, 0.0, None, None)
     r = run_pep(cls, N=1, beta=0.0, gamma=0.5, samples=20).to_json()
     assert r["measure"] == "min_grad" and r["verdict"] is None
-    assert abs(r["upper"]["min_grad"] - math.sqrt(8 / 3)) <= 1e-4
+    assert abs(r["upper"]["min_grad"] - math.sqrt(8 / 7)) <= 1e-4
     assert r["lower"]["certified"] and r["lower"]["min_grad"] <= r["upper"]["min_grad"]
+
+
+@pytest.mark.parametrize("cls", [pep.GenClass(1.0, 1.0, 0.5, 2.0, 0.2), pep.GenClass(2.0, 0.5, 1.0, None, None)])
+def test_the_largest_gradient_norm_at_a_gap(cls):
+    """n_max solves n^2 = 2 (L0 + L1 n^alpha) gap: checked by substitution, and the quadratic L0 w^2 / 2 (a member)
+    has exactly sqrt(2 L0 gap) <= n_max."""
+    for gap in (0.1, 1.0, 7.0):
+        n = pep.n_max(cls, gap)
+        assert abs(n * n - 2 * cls.smooth(n) * gap) <= 1e-9 * n * n
+        assert math.sqrt(2 * cls.L0 * gap) <= n
 
 
 def test_cli_nonconvex_class_needs_both_or_neither_pl_constant():
     base = ["pep", "--L0", "1", "--L1", "1", "--alpha", "0.5", "--beta", "1", "--gamma", "0.3"]
     assert_one_line_error(cli(*base, "--rho", "2"), "--mu")
     assert_one_line_error(cli(*base[:-2], "--eps", "1e-2"), "gamma")  # eps (Theorem 1) needs the PL class
+
+
+def test_cli_text_output_against_theorem1():
+    r = cli("pep", "--L0", "1", "--L1", "1", "--alpha", "1/2", "--mu", "1/5", "--rho", "2", "--beta", "1", "--eps", "1e-2",
+            "--N", "1", "--samples", "4")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    for words in ("largest SDP value", "not a certified maximum", "certified lower", "decrease certified", "verdict"):
+        assert words in r.stdout
+    assert "nan" not in r.stdout.lower()

@@ -110,9 +110,11 @@ def theorem1_after(cls: GenClass, N, beta, eps, delta0) -> dict:
 
 
 def theorem_verdict(bound_ratio, upper, lower):
-    """Theorem 1's derived bound after N steps against the bracket [lower, upper] of the worst case: fail when a
-    certified function does worse than the bound (lower > bound: a counterexample), pass (not refuted) when the bound
-    lies at or above the searched upper value, else inconclusive (the bound falls inside the bracket)."""
+    """Theorem 1's derived bound after N steps against the bracket: fail when the certified function does worse than
+    the bound (lower > bound: with pairs "all" a counterexample in the class; with pairs "proof", a function certified
+    on the iterates' interval, so it refutes what the proof's facts can show, not the global statement), pass (not
+    refuted) when the bound lies at or above the largest SDP value found, else inconclusive. The largest value found
+    is not itself a bound (the search over n is not certified): a pass says no searched configuration beat the bound."""
     if lower is not None and lower > bound_ratio * (1 + 1e-9):
         return FAIL
     if upper is not None and bound_ratio >= upper:
@@ -141,7 +143,7 @@ class PepResult:
         return asdict(self)
 
 
-def pep(cls: GenClass, N=2, beta=1.0, delta0=1.0, eps=None, gamma=None, pairs="all", samples=None, seed=0,
+def pep(cls: GenClass, N=2, beta=1.0, delta0=1.0, eps=None, gamma=None, pairs=None, samples=None, seed=0,
         certify=True, k=None, delta=0.0) -> PepResult:  # fmt: skip
     """Upper bound (worst case over the class's necessary conditions, searched over n), lower bound (a certified
     explicit function) and, with eps, Theorem 1's derived bound after N steps at its own gamma(eps). With k: I-NSGD's
@@ -337,8 +339,9 @@ def theorem_worst_case(theorem, problem, steps=5) -> dict:
         "gamma": gamma,
         "rows": rows,
         "verdict": worst(r["verdict"] for r in rows),
-        "evidence": "B(N) >= the SDP's upper bound on the worst case at every N: the bound holds after these N steps "
-        "for every function of the class (to the solver's tolerance)"
+        "evidence": "B(N) lies above the SDP's value at every N; the SDP's constraints are necessary for every function "
+        "of the class, so its optimum bounds the worst case: the bound holds after these N steps up to the accuracy of "
+        "a floating-point SDP solve (solver tolerance 1e-8; not an exact certificate)"
         if all(r["verdict"] == PASS for r in rows)
         else "at some N the SDP's worst case exceeds B(N): not decided",
     }

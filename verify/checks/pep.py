@@ -258,7 +258,7 @@ class NgdSdp:
         self.N, self.pairs, m = N, pairs, N + 2
         pts = N + 2  # x*, x_0..x_N
         self.idx = _pairs(pts) if pairs == "all" else [(i, j) for k in range(1, N + 1) for i, j in ((k, k + 1), (k + 1, k))]
-        n_ineq = 2 * len(self.idx) + 2 * (N + 1)  # eq. (2) and Lemma 1 per pair; PL and f >= f* per iterate
+        n_ineq = 2 * len(self.idx) + 3 * (N + 1)  # eq. (2) and Lemma 1 per pair; PL, f >= f*, descent per iterate
         n_eq = N + 2  # ||g_k||^2 = n_k^2, f_0 = delta0
         self.G, self.F = cp.Variable((m, m), PSD=True), cp.Variable(N + 1)
         self.C = [cp.Parameter((m, m)) for _ in range(n_ineq + n_eq)]
@@ -294,6 +294,8 @@ class NgdSdp:
             else:
                 ineq.append((np.zeros((m, m)), np.zeros(N + 1), 0.0))  # no PL: a void row keeps the compiled shape
             ineq.append((np.zeros((m, m)), -unit[k], 0.0))  # f_k >= f*
+            # Lemma 1 from x_k to x_k - g_k / c_k, and f >= f* there: f_k - f* >= ||g_k||^2 / (2 c_k), c_k = L0 + L1 n_k^alpha
+            ineq.append((np.zeros((m, m)), -unit[k], -(norms[k] ** 2) / (2 * cls.smooth(norms[k]))))
             eq.append((_sym(g[k + 1], g[k + 1]), np.zeros(N + 1), norms[k] ** 2))
         eq.append((np.zeros((m, m)), unit[0], delta0))
         return ineq + eq
@@ -311,6 +313,18 @@ class NgdSdp:
 def ngd_fixed_norms(cls: GenClass, norms, step: Step, delta0, pairs="all") -> Solve:
     """max f_N subject to f_0 = delta0, ||g_k|| = norms[k] and the class's inequalities (see the module text)."""
     return NgdSdp(len(norms) - 1, pairs).solve(cls, [float(x) for x in norms], step, delta0)
+
+
+def n_max(cls: GenClass, gap) -> float:
+    """The largest gradient norm a function of the class can have where f - f* = gap: Lemma 1 from there to
+    x - g / c and f >= f* give n^2 <= 2 (L0 + L1 n^alpha) gap (bisection on that inequality; every member satisfies it)."""
+    lo, hi = 0.0, max(1.0, 4 * cls.L0 * gap, (4 * cls.L1 * gap) ** (1 / max(2 - cls.alpha, 1e-9)))
+    while hi * hi <= 2 * cls.smooth(hi) * gap:
+        hi *= 2
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if mid * mid <= 2 * cls.smooth(mid) * gap else (lo, mid)
+    return hi
 
 
 def _norms(cls, z, step: Step):
@@ -332,9 +346,9 @@ def worst_case_min_grad(cls: GenClass, N, step: Step, delta0, pairs="all", sampl
 
     if not (isinstance(N, int) and 1 <= N <= 5):
         raise InputError(f"N must be an integer with 1 <= N <= 5, got {N!r}")
-    scale = math.sqrt(2 * cls.L0 * delta0)  # the gradient norm of L0 w^2 / 2 at gap delta0: where the search centres
-    lo = np.array([math.log(scale) - 3 * math.log(10)] + [-1.0] * N)
-    hi = np.array([math.log(scale) + 2 * math.log(10)] + [1.0] * N)
+    top = n_max(cls, delta0)  # no member has a larger gradient norm at gap delta0
+    lo = np.array([math.log(top) - 5 * math.log(10)] + [-1.0] * N)
+    hi = np.array([math.log(top) + 1e-9] + [1.0] * N)
     statuses, best = {}, {"value": -math.inf, "norms": None, "solve": None}
     sdp = NgdSdp(N, pairs)
 
@@ -364,10 +378,12 @@ def worst_case_min_grad(cls: GenClass, N, step: Step, delta0, pairs="all", sampl
     }
 
 
-def worst_case_ngd(cls: GenClass, N, step: Step, delta0, pairs="all", samples=None, seed=0, decades=2.0) -> dict:
-    """The largest Delta_N / Delta_0 found over the gradient norms n_0..n_N (coordinates of `_norms`: log n_0 within
-    `decades` decades above the smallest n_0 PL allows at f_0 = delta0): a random design of `samples` points, then
-    Nelder-Mead from the three best. Every solve's status is counted; only trusted solves give values."""
+def worst_case_ngd(cls: GenClass, N, step: Step, delta0, pairs="all", samples=None, seed=0) -> dict:
+    """The largest Delta_N / Delta_0 found over the gradient norms n_0..n_N (coordinates of `_norms`: n_0 between the
+    smallest PL allows at f_0 = delta0 and the largest any member allows, `n_max`): a random design of `samples`
+    points, then Nelder-Mead from the three best. Every solve's status is counted; only trusted solves give values.
+    The value found is at most the maximum over n of the SDP (which bounds the worst case): it is not itself a bound
+    unless the search found that maximum."""
     from scipy.optimize import minimize
 
     if not (isinstance(N, int) and 1 <= N <= 5):
@@ -376,7 +392,7 @@ def worst_case_ngd(cls: GenClass, N, step: Step, delta0, pairs="all", samples=No
         raise InputError("Delta_N / Delta_0 needs the PL class (rho, mu); without PL use worst_case_min_grad")
     n0 = (2 * cls.mu * delta0) ** (1 / cls.rho)  # PL at x_0: delta0 <= n_0^rho / (2 mu)
     lo = np.array([math.log(n0)] + [-1.0] * N)
-    hi = np.array([math.log(n0) + decades * math.log(10)] + [1.0] * N)
+    hi = np.array([math.log(max(n0, n_max(cls, delta0))) + 1e-9] + [1.0] * N)
     statuses, best = {}, {"value": -math.inf, "norms": None, "solve": None}
     sdp = NgdSdp(N, pairs)
 

@@ -51,6 +51,10 @@ def _method(r) -> str:
     return f"I-NSGD skeleton, gamma = {st['gamma']:.6g}, beta = {st['beta']:g}, k = {st['k']:g}, delta = {st['delta']:g}"
 
 
+def _norm_list(u) -> str:
+    return "-" if not u["norms"] else "[" + ", ".join(f"{x:.6g}" for x in u["norms"]) + "]"
+
+
 def _line_min_grad(r) -> list:
     u, lo, c = r["upper"], r["lower"], r["cls"]
     rows = [
@@ -59,7 +63,10 @@ def _line_min_grad(r) -> list:
             f"eq. (2) with L0 = {c['L0']:g}, L1 = {c['L1']:g}, alpha = {c['alpha']:g}; no PL (nonconvex); pairs: {r['pairs']}",
         ),
         ("method", _method(r) + f", N = {r['N']} steps, f(x_0) - f* = {r['delta0']:g}"),
-        ("worst min_k ||g_k||", f"{_g(u['min_grad'])} at norms {[round(x, 6) for x in u['norms']] if u['norms'] else '-'}"),
+        (
+            "largest min_k ||g_k||",
+            f"{_g(u['min_grad'])} at norms {_norm_list(u)} (searched, not a certified maximum)",
+        ),
         ("  solves", ", ".join(f"{k} {v}" for k, v in sorted(u["solves"].items())) + f"; {u['search']}"),
     ]
     if lo.get("min_grad") is not None:
@@ -80,11 +87,18 @@ def _line(r) -> list:
             f"rho = {r['cls']['rho']:g}, mu = {r['cls']['mu']:g}; pairs: {r['pairs']}",
         ),  # fmt: skip
         ("method", _method(r) + f", N = {r['N']} steps, Delta_0 = {r['delta0']:g}"),
-        ("worst case (upper)", f"{_g(u['ratio'])} at norms {[round(x, 6) for x in u['norms']] if u['norms'] else '-'}"),
+        (
+            "largest SDP value",
+            f"{_g(u['ratio'])} at norms {_norm_list(u)} (searched over n, not a certified maximum)",
+        ),
         ("  solves", ", ".join(f"{k} {v}" for k, v in sorted(u["solves"].items())) + f"; {u['search']}"),
     ]
     if lo.get("ratio") is not None:
         rows.append(("certified lower", f"{_g(lo['ratio'])} from {lo['function']} (auditor: holds on {lo['audit_region']})"))
+        if r["theorem"] is not None and u["ratio"] is not None:
+            B = r["theorem"]["bound_ratio"]
+            rows.append(("decrease certified", f">= {_g((1 - B) / (1 - lo['ratio']), '.3g')} of the worst case's "
+                         f"({_g((1 - B) / (1 - u['ratio']), '.3g')} at the largest SDP value found)"))  # fmt: skip
     else:
         why = (
             lo.get("why")
@@ -92,9 +106,11 @@ def _line(r) -> list:
         )
         rows.append(("certified lower", f"none: {why}"))
     if th is not None:
+        local = r["pairs"] == "proof"
         meaning = {
-            "pass": "not refuted: the bound lies at or above the searched worst case",
-            "fail": "refuted: the certified function does worse than the bound",
+            "pass": "not refuted: the bound lies at or above the largest SDP value found",
+            "fail": "refuted: the certified function does worse than the bound"
+            + (" (certified on the iterates' interval: this refutes what the proof's facts can show)" if local else ""),
             "inconclusive": "the bound lies inside the bracket",
         }[r["verdict"]]
         rows.append(("Theorem 1 (derived)", f"Delta_N / Delta_0 <= {_g(th['bound_ratio'])} (regime {th['regime']})"))
