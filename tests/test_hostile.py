@@ -545,3 +545,46 @@ def test_audit_memory_cap_gives_unknown_not_a_crash():
     out = json.loads(r.stdout)
     assert "memory" in out["stopped"] and [c["verdict"] for c in out["claims"]] == ["unknown"]
     assert "not decided" in out["claims"][0]["evidence"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fuzzed_new_commands_are_refused_in_one_line(sandbox, data):
+    """pep, estimate and check-optimizer: one hostile value in one option, the rest valid; exit 2 with one line,
+    nothing written, never an internal error (their option parsing runs before any solver, model or framework)."""
+    tmp = sandbox
+    num = data.draw(st.sampled_from(BAD_NUMBERS))
+    cmd = data.draw(st.sampled_from(["pep", "estimate", "check-optimizer"]))
+    if cmd == "pep":
+        vals = {"--L0": "1", "--L1": "1", "--alpha": "1/2", "--mu": "1/5", "--rho": "2", "--beta": "1", "--gamma": "0.1",
+                "--delta0": "1", "--N": "1", "--samples": "4"}  # fmt: skip
+        vals[data.draw(st.sampled_from(sorted(vals)))] = num
+        argv = ["pep"] + [x for k, v in vals.items() for x in (k, v)] + ["--no-certify"]
+    elif cmd == "estimate":
+        vals = {"--alpha": "0", "--iters": "5", "--probes": "6", "--rounds": "0", "--radius": "0.1", "--window": "2"}
+        slot = data.draw(st.sampled_from(sorted(vals) + ["--claim", "--plot", "--log"]))
+        if slot == "--claim":
+            vals["--claim"] = data.draw(st.sampled_from(["1,2", "1,2,3,4", f"1,{num},0", ",,"]))
+        elif slot == "--plot":
+            vals["--plot"] = data.draw(st.sampled_from(_paths(tmp)))
+        elif slot == "--log":
+            vals["--log"] = data.draw(st.sampled_from(_paths(tmp) + [str(tmp / "a_file")]))
+        else:
+            vals[slot] = num
+        src = [] if slot == "--log" else ["--problem", "quadratic"]
+        argv = ["estimate", *src] + [x for k, v in vals.items() for x in (k, v)]
+    else:
+        slot = data.draw(st.sampled_from(["--kw", "--batch", "--noise", "--optax", "--theorem", "--param"]))
+        vals = {"--optax": "sgd", "--batch": "2", "--theorem": "karimi2016.theorem1"}
+        vals[slot] = {
+            "--kw": f"momentum={num}",
+            "--noise": f"{num},1",
+            "--optax": data.draw(st.sampled_from(["os", "__class__", "sgd;", ""])),
+            "--theorem": data.draw(st.sampled_from(["nope", "", "karimi2016"])),
+            "--param": f"dim={num}",
+        }.get(slot, num)
+        argv = ["check-optimizer", "--ci"] + [x for k, v in vals.items() for x in (k, v)]
+    rc, out, err = run(argv, tmp)
+    assert rc == 2, (" ".join(argv), err[-300:])
+    assert_refused(rc, out, err, tmp)
+    assert (tmp / "full" / "keep").read_text() == "keep"

@@ -6,7 +6,8 @@ Lower bounds (`lower_bound_ngd`): NGD run on c |w|^p with p = rho/(rho - 1) (the
 constant is exact, with the largest ratio found over c; the function that gives it is then certified by the
 auditor (interval arithmetic, verify/audit) to satisfy Assumption 1 (literal form) and Assumption 2 with the same
 constants, globally (pairs "all") or on the interval the iterates stay in (pairs "proof"). Only a certified
-function's ratio is printed as a lower bound: it is a function of the class on which NGD does that badly."""
+function's ratio is printed as a lower bound: with pairs "all" it is a function of the class on which NGD does that
+badly; with pairs "proof" it satisfies every fact the proof's relaxation uses (on the iterates' interval)."""
 
 import math
 from dataclasses import asdict, dataclass, field
@@ -145,8 +146,9 @@ class PepResult:
 
 def pep(cls: GenClass, N=2, beta=1.0, delta0=1.0, eps=None, gamma=None, pairs=None, samples=None, seed=0,
         certify=True, k=None, delta=0.0) -> PepResult:  # fmt: skip
-    """Upper bound (worst case over the class's necessary conditions, searched over n), lower bound (a certified
-    explicit function) and, with eps, Theorem 1's derived bound after N steps at its own gamma(eps). With k: I-NSGD's
+    """The largest value of the class's SDP found over the gradient norms (each SDP value bounds the worst case for
+    its norms; the search is not certified), a lower bound (a certified explicit function) and, with eps, Theorem 1's
+    derived bound after N steps at its own gamma(eps). With k: I-NSGD's
     deterministic skeleton (Step) instead of NGD, with no theorem to compare (Theorem 2 is a stochastic statement)."""
     from insgd.theory.admissibility import admissible_forms
 
@@ -169,16 +171,16 @@ def pep(cls: GenClass, N=2, beta=1.0, delta0=1.0, eps=None, gamma=None, pairs=No
     if pairs == "all" and not admissible_forms(cls.alpha, cls.rho)["literal"]:
         notes.append(
             f"with eq. (2) on all of R^d, rho = {cls.rho:g} admits no non-constant function that attains its infimum "
-            "and is unbounded above (theory/admissibility.py): the value bounds an SDP of necessary conditions at "
-            "N + 2 points; --pairs proof computes what Theorem 1's proof can show"
+            "and is unbounded above (theory/admissibility.py): the values concern the SDP of necessary conditions at "
+            "N + 2 points only; --pairs proof computes what Theorem 1's proof can show"
         )
     step = Step(gamma, beta, k, delta)
     upper = worst_case_ngd(cls, N, step, delta0, pairs, samples, seed)
     lower = lower_bound_ngd(cls, N, step, delta0, pairs, certify)
     if lower.get("ratio") is not None and upper["ratio"] is not None and lower["ratio"] > upper["ratio"] * (1 + 1e-6) + 1e-9:
         notes.append(
-            "the certified lower bound exceeds the searched upper bound: the search over n missed the maximum "
-            "(the upper value is not a bound here)"
+            "the certified lower bound exceeds the largest SDP value found: the search over n missed the maximum "
+            "(that value is not a bound here)"
         )
     verdict = None
     if theorem is not None:
