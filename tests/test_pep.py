@@ -248,6 +248,7 @@ def test_cli_nonconvex_class_needs_both_or_neither_pl_constant():
     assert_one_line_error(cli(*base[:-2], "--eps", "1e-2"), "gamma")  # eps (Theorem 1) needs the PL class
 
 
+@pytest.mark.slow
 def test_cli_text_output_against_theorem1():
     r = cli("pep", "--L0", "1", "--L1", "1", "--alpha", "1/2", "--mu", "1/5", "--rho", "2", "--beta", "1", "--eps", "1e-2",
             "--N", "1", "--samples", "4")  # fmt: skip

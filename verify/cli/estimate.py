@@ -28,7 +28,7 @@ def _source(args):
 def cmd_estimate(args) -> int:
     from insgd.verify.audit.estimate import estimate, plot_estimate, refute_claim
 
-    if args.plot:
+    if args.plot is not None:  # an empty path is refused here, not taken as "no plot"
         check_out_file(args.plot, args.force, "plot", IMAGE_SUFFIXES)
     alpha = None if args.alpha is None else parse_float("alpha", args.alpha, lo=0, lo_open=False, hi=1)
     args.radius = None if args.radius is None else parse_float("radius", args.radius, lo=0)
@@ -60,7 +60,7 @@ def cmd_estimate(args) -> int:
     res = estimate(
         oracle, X, G, alpha, args.window, args.probes, args.seed, 0 if log_only else args.rounds, args.radius, args.form
     )
-    if args.plot:
+    if args.plot is not None:
         with atomic_file(args.plot, args.force, "plot", IMAGE_SUFFIXES) as tmp:
             plot_estimate(res, tmp)
     rows = []
@@ -85,7 +85,7 @@ def cmd_estimate(args) -> int:
                 ]
             )
         )
-    if args.plot:
+    if args.plot is not None:
         print(f"figure: {args.plot}")
     return 0
 

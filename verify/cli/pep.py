@@ -130,8 +130,8 @@ def cmd_pep(args) -> int:
     delta0 = parse_float("delta0", args.delta0, lo=0)
     eps = None if args.eps is None else parse_float("eps", args.eps, lo=0)
     gamma = None if args.gamma is None else parse_float("gamma", args.gamma, lo=0)
-    if args.grid_rho or args.grid_beta:
-        if not (args.grid_rho and args.grid_beta and args.out and eps is not None and args.mu is not None):
+    if args.grid_rho is not None or args.grid_beta is not None:
+        if args.grid_rho is None or args.grid_beta is None or args.out is None or eps is None or args.mu is None:
             raise InputError("a grid needs --grid-rho, --grid-beta, --mu, --eps and --out")
         rhos, betas = _floats("grid-rho", args.grid_rho, lo=0), _floats("grid-beta", args.grid_beta, lo=0)
         cls = _class(args, rhos[0])
