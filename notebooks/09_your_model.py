@@ -69,7 +69,7 @@ if HAVE["torch"]:
 
 # %%
 if HAVE["torch"]:
-    from insgd.verify.audit.models import demo_model
+    from insgd.verify.audit.trajectories import demo_model
 
     oracle, X, what = demo_model(data=DATA if DATA.exists() else None, steps=15 if QUICK else 60)
     res = estimate(oracle, X, seed=0, K=24 if QUICK else 60, rounds=2 if QUICK else 3)

@@ -40,7 +40,8 @@ def optax_optimizer(make, name="optax", stochastic=False) -> Optimizer:
     except ImportError:
         raise InputError("an optax optimizer needs jax and optax: pip install 'insgd[jax]'") from None
     jax.config.update("jax_enable_x64", True)
-    built = {}
+    built = {}  # learning rate -> (init, update), vmapped over runs and jitted
+    treedef = None  # the structure of the optax state, whose leaves the engine holds per run
 
     def tx(hp):
         gamma = _one_gamma(hp, name)
@@ -50,13 +51,13 @@ def optax_optimizer(make, name="optax", stochastic=False) -> Optimizer:
         return built[gamma]
 
     def init(W0, hp):
-        s = tx(hp)[0](jnp.asarray(W0, jnp.float64))
-        leaves, built["treedef"] = jax.tree_util.tree_flatten(s)
+        nonlocal treedef
+        leaves, treedef = jax.tree_util.tree_flatten(tx(hp)[0](jnp.asarray(W0, jnp.float64)))
         return {"leaves": [np.asarray(x) for x in leaves]}
 
     def update(W, state, t, oracle, keys, hp):
         g, cost = _grads(W, oracle, keys, hp, stochastic)
-        s = jax.tree_util.tree_unflatten(built["treedef"], [jnp.asarray(x) for x in state["leaves"]])
+        s = jax.tree_util.tree_unflatten(treedef, [jnp.asarray(x) for x in state["leaves"]])
         u, s = tx(hp)[1](jnp.asarray(g, jnp.float64), s, jnp.asarray(W, jnp.float64))
         return -np.asarray(u, float), {"leaves": [np.asarray(x) for x in jax.tree_util.tree_leaves(s)]}, cost
 

@@ -114,7 +114,7 @@ def test_log_round_trip_and_cli(tmp_path):
     out = r.json()
     assert [g["group"] for g in out["groups"]] == ["a", "b"]
     assert "no probe" in out["groups"][0]["probe"]["verdict"]  # a log has no gradients at new points
-    from insgd.verify.audit.models import LogOracle
+    from insgd.verify.audit.trajectories import LogOracle
 
     ours = estimate(LogOracle(3, [("a", slice(0, 1)), ("b", slice(1, 3))]), X, G, alpha=0.0, rounds=0)["groups"]
     assert [g["estimate"]["L0"] for g in out["groups"]] == [g["estimate"]["L0"] for g in ours]  # the CLI is the API

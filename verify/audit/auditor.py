@@ -85,17 +85,7 @@ def audit_expr(
     if on_partial:
         on_partial({**facts, "claims": [c.to_json() for c in claims]})
     out = {
-        "expr": str(e),
-        "fstar": _num(a.fstar) if a.fstar is not None else None,
-        "fstar_exact": None if a.fstar is None else str(a.fstar),
-        "fstar_certified": a.fstar_certified,
-        "fstar_attained": a.fstar_attained,
-        "fstar_how": a.fstar_how,
-        "argmin": [_num(p) for p in a.argmin],
-        "stationary_points": [_num(p) for p in a.stationary],
-        "stationary_points_exact": a.stationary_exact,
-        "polynomial": a.polynomial,
-        "notes": a.notes,
+        **facts,
         "rho_range": rho_range(a),
         "alpha_min": alpha_min(a),
         "claims": [c.to_json() for c in claims],

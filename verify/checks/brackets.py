@@ -17,7 +17,7 @@ import numpy as np
 from insgd.core import InputError
 from insgd.theory.numbers import exact
 from insgd.verify.checks.pep import GenClass, Step, default_pairs, worst_case_min_grad, worst_case_ngd
-from insgd.verify.verdicts import FAIL, HOLDS, INCONCLUSIVE, PASS, all_claims
+from insgd.verify.verdicts import FAIL, HOLDS, INCONCLUSIVE, PASS, all_claims, worst
 
 # -- lower bounds: explicit functions, certified by the auditor -------------------------------------------------
 
@@ -334,8 +334,6 @@ def theorem_worst_case(theorem, problem, steps=5) -> dict:
         verdict = PASS if wc is not None and B >= wc + SDP_TOL * max(1.0, abs(wc)) else INCONCLUSIVE
         rows.append({"N": N, "bound": B, "worst_case_sdp": wc, "status": a["solve"]["status"], "verdict": verdict,
                      "looseness": None if not wc else (1 - wc) / (1 - B) if B < 1 else None})  # fmt: skip
-    from insgd.verify.verdicts import worst
-
     return {
         "class": f"L-smooth with L = {L:g} and PL with mu = {mu:g} (rho = 2), from {problem.name}'s certificates",
         "gamma": gamma,

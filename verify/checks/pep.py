@@ -337,62 +337,12 @@ def _norms(cls, z, step: Step):
     return n
 
 
-def worst_case_min_grad(cls: GenClass, N, step: Step, delta0, pairs="all", samples=None, seed=0) -> dict:
-    """The nonconvex class (no PL): the largest min_k ||g_k|| over k <= N found among gradient-norm sequences for
-    which the SDP is feasible with f_0 - f* = delta0, i.e. a value of min_k ||g_k|| that some function allowed by
-    the class's necessary conditions keeps after N steps; searched (random design in (log n_0, relative changes),
-    then Nelder-Mead from the three best), not certified. Each solve's status is counted."""
+def _search(cls, N, step, delta0, pairs, lo, hi, objective, samples, seed, fatol, start=None) -> dict:
+    """The largest objective(solve, norms) found over the search coordinates of `_norms` in the box [lo, hi]: a random
+    design of `samples` points (default 40 (N + 1); `start` replaces the first), then Nelder-Mead from the three best.
+    Every solve's status is counted; a solve that gives no number gives no value."""
     from scipy.optimize import minimize
 
-    if not (isinstance(N, int) and 1 <= N <= 5):
-        raise InputError(f"N must be an integer with 1 <= N <= 5, got {N!r}")
-    top = n_max(cls, delta0)  # no member has a larger gradient norm at gap delta0
-    lo = np.array([math.log(top) - 5 * math.log(10)] + [-1.0] * N)
-    hi = np.array([math.log(top) + 1e-9] + [1.0] * N)
-    statuses, best = {}, {"value": -math.inf, "norms": None, "solve": None}
-    sdp = NgdSdp(N, pairs)
-
-    def loss(z):
-        norms = _norms(cls, np.clip(z, lo, hi), step)
-        s = sdp.solve(cls, norms, step, delta0)
-        statuses[s.status] = statuses.get(s.status, 0) + 1
-        v = min(norms) if s.ok else -math.inf
-        if v > best["value"]:
-            best.update(value=v, norms=norms, solve=asdict(s))
-        return -v if math.isfinite(v) else 1e300
-
-    rng = np.random.default_rng(seed)
-    S = samples if samples is not None else 40 * (N + 1)
-    Z = lo + (hi - lo) * rng.random((S, N + 1))
-    vals = np.array([loss(z) for z in Z])
-    for i in np.argsort(vals)[:3]:
-        if vals[i] < 1e300:
-            minimize(loss, Z[i], method="Nelder-Mead", options={"maxfev": 60 * (N + 1), "xatol": 1e-6, "fatol": 1e-12})
-    return {
-        "min_grad": best["value"] if best["norms"] is not None else None,
-        "norms": best["norms"],
-        "solve": best["solve"],
-        "solves": statuses,
-        "search": f"{S} random points (log n_0, relative changes), then Nelder-Mead from the 3 best (seed {seed}); the "
-        "maximum over n is searched, not certified",
-    }
-
-
-def worst_case_ngd(cls: GenClass, N, step: Step, delta0, pairs="all", samples=None, seed=0) -> dict:
-    """The largest Delta_N / Delta_0 found over the gradient norms n_0..n_N (coordinates of `_norms`: n_0 between the
-    smallest PL allows at f_0 = delta0 and the largest any member allows, `n_max`): a random design of `samples`
-    points, then Nelder-Mead from the three best. Every solve's status is counted; only trusted solves give values.
-    The value found is at most the maximum over n of the SDP (which bounds the worst case): it is not itself a bound
-    unless the search found that maximum."""
-    from scipy.optimize import minimize
-
-    if not (isinstance(N, int) and 1 <= N <= 5):
-        raise InputError(f"N must be an integer with 1 <= N <= 5, got {N!r}")
-    if not cls.pl:
-        raise InputError("Delta_N / Delta_0 needs the PL class (rho, mu); without PL use worst_case_min_grad")
-    n0 = (2 * cls.mu * delta0) ** (1 / cls.rho)  # PL at x_0: delta0 <= n_0^rho / (2 mu)
-    lo = np.array([math.log(n0)] + [-1.0] * N)
-    hi = np.array([math.log(max(n0, n_max(cls, delta0))) + 1e-9] + [1.0] * N)
     statuses, best = {}, {"value": -math.inf, "norms": None, "solve": None}
     sdp = NgdSdp(N, pairs)
 
@@ -400,9 +350,10 @@ def worst_case_ngd(cls: GenClass, N, step: Step, delta0, pairs="all", samples=No
         norms = _norms(cls, np.clip(z, lo, hi), step)
         s = sdp.solve(cls, norms, step, delta0)
         statuses[s.status] = statuses.get(s.status, 0) + 1
-        if s.ok and s.value > best["value"]:
-            best.update(value=s.value, norms=norms, solve=asdict(s))
-        return s.value if s.ok else -math.inf
+        v = objective(s, norms) if s.ok else -math.inf
+        if v > best["value"]:
+            best.update(value=v, norms=norms, solve=asdict(s))
+        return v
 
     def loss(z):
         v = value(z)
@@ -411,18 +362,51 @@ def worst_case_ngd(cls: GenClass, N, step: Step, delta0, pairs="all", samples=No
     rng = np.random.default_rng(seed)
     S = samples if samples is not None else 40 * (N + 1)
     Z = lo + (hi - lo) * rng.random((S, N + 1))
-    Z[0] = (lo + hi) / 2
-    Z[0][0] = lo[0]  # the smallest n_0 with unchanged norms: where the anchors' worst cases lie
+    if start is not None:
+        Z[0] = start
     vals = np.array([value(z) for z in Z])
     for i in np.argsort(-vals)[:3]:
         if np.isfinite(vals[i]):
-            minimize(loss, Z[i], method="Nelder-Mead", options={"maxfev": 60 * (N + 1), "xatol": 1e-6, "fatol": 1e-12 * delta0})
-    ratio = best["value"] / delta0 if best["norms"] is not None else None
+            minimize(loss, Z[i], method="Nelder-Mead", options={"maxfev": 60 * (N + 1), "xatol": 1e-6, "fatol": fatol})
     return {
-        "ratio": ratio,
+        "value": best["value"] if best["norms"] is not None else None,
         "norms": best["norms"],
         "solve": best["solve"],
         "solves": statuses,
         "search": f"{S} random points (log n_0, relative changes), then Nelder-Mead from the 3 best (seed {seed}); the "
         "maximum over n is searched, not certified",
     }
+
+
+def _check_N(N):
+    if not (isinstance(N, int) and 1 <= N <= 5):
+        raise InputError(f"N must be an integer with 1 <= N <= 5, got {N!r}")
+
+
+def worst_case_min_grad(cls: GenClass, N, step: Step, delta0, pairs="all", samples=None, seed=0) -> dict:
+    """The nonconvex class (no PL): the largest min_k ||g_k|| over k <= N found among gradient-norm sequences for
+    which the SDP is feasible with f_0 - f* = delta0, i.e. a value of min_k ||g_k|| that some function allowed by
+    the class's necessary conditions keeps after N steps; searched (`_search`), not certified."""
+    _check_N(N)
+    top = n_max(cls, delta0)  # no member has a larger gradient norm at gap delta0
+    lo = np.array([math.log(top) - 5 * math.log(10)] + [-1.0] * N)
+    hi = np.array([math.log(top) + 1e-9] + [1.0] * N)
+    r = _search(cls, N, step, delta0, pairs, lo, hi, lambda s, norms: min(norms), samples, seed, 1e-12)
+    return {"min_grad": r.pop("value")} | r
+
+
+def worst_case_ngd(cls: GenClass, N, step: Step, delta0, pairs="all", samples=None, seed=0) -> dict:
+    """The largest Delta_N / Delta_0 found over the gradient norms n_0..n_N (coordinates of `_norms`: n_0 between the
+    smallest PL allows at f_0 = delta0 and the largest any member allows, `n_max`; `_search`). The value found is at
+    most the maximum over n of the SDP (which bounds the worst case): it is not itself a bound unless the search
+    found that maximum."""
+    _check_N(N)
+    if not cls.pl:
+        raise InputError("Delta_N / Delta_0 needs the PL class (rho, mu); without PL use worst_case_min_grad")
+    n0 = (2 * cls.mu * delta0) ** (1 / cls.rho)  # PL at x_0: delta0 <= n_0^rho / (2 mu)
+    lo = np.array([math.log(n0)] + [-1.0] * N)
+    hi = np.array([math.log(max(n0, n_max(cls, delta0))) + 1e-9] + [1.0] * N)
+    start = np.r_[lo[0], np.zeros(N)]  # the smallest n_0 with unchanged norms: where the anchors' worst cases lie
+    r = _search(cls, N, step, delta0, pairs, lo, hi, lambda s, norms: s.value, samples, seed, 1e-12 * delta0, start)
+    v = r.pop("value")
+    return {"ratio": None if v is None else v / delta0} | r

@@ -10,18 +10,18 @@ def _source(args):
     chosen = [k for k in ("log", "problem", "demo") if getattr(args, k)]
     if len(chosen) != 1:
         raise InputError("give exactly one of --log FILE.npz, --problem NAME or --demo mlp")
-    from insgd.verify.audit import models
+    from insgd.verify.audit import trajectories
 
     if args.log:
-        X, G, groups = models.load_log(args.log)
-        return models.LogOracle(X.shape[1], groups), X, G, f"log {args.log} ({len(X)} iterates, d = {X.shape[1]})"
+        X, G, groups = trajectories.load_log(args.log)
+        return trajectories.LogOracle(X.shape[1], groups), X, G, f"log {args.log} ({len(X)} iterates, d = {X.shape[1]})"
     if args.problem:
         prob = _load_problem(args)
         hp = {k: parse_float(k, v) for k, v in _kv(args.opt, "--opt").items()} or None
-        oracle, X = models.problem_trajectory(prob, args.optimizer, hp, args.iters, seed=args.seed)
+        oracle, X = trajectories.problem_trajectory(prob, args.optimizer, hp, args.iters, seed=args.seed)
         return oracle, X, None, f"{prob.label()}: {len(X)} iterates of {args.optimizer}"
     data = args.data
-    oracle, X, what = models.demo_model(data=data, steps=args.iters, seed=args.seed)
+    oracle, X, what = trajectories.demo_model(data=data, steps=args.iters, seed=args.seed)
     return oracle, X, None, what
 
 
