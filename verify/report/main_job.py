@@ -15,6 +15,7 @@ from insgd.verify.checks.theorem1 import check, plot_check
 from insgd.verify.outputs import atomic_dir, check_out_dir
 from insgd.verify.progress import bar, stage
 from insgd.verify.report.markdown import _label, _report, fmt_value
+from insgd.verify.report.worst_cases import KIND as WORST_CASE_KIND
 from insgd.verify.report.worst_cases import verdicts as worst_case_verdicts
 from insgd.verify.report.worst_cases import worst_case_section
 from insgd.verify.verdicts import CHECK_VERDICTS, DISAGREEMENT_CLASSES, FAIL, NOT_APPLICABLE
@@ -141,7 +142,7 @@ def _run_all(out, quick, progress, data, workers, backend) -> dict:
         "Theorem 2 checks": [c["verdict"] for c in t2["checks"]],
         "Lemma 2 estimates": [x["verdict"] for x in t2["lemma2"]],
         "registered-theorem runs": [r["verdict"] for r in registered if r["verdict"] != NOT_APPLICABLE],
-        "worst-case (pep) checks": worst_case_verdicts(worst),
+        WORST_CASE_KIND: worst_case_verdicts(worst),
     }
     verdicts = [v for vs in by_kind.values() for v in vs]
     summary = {

@@ -1,6 +1,7 @@
 """report.md of the main job: the headline, the Theorem 1 table with the constants and reasons each verdict
 used, Theorem 2, the registered theorems, the paper audit and the reproductions."""
 
+from insgd.verify.report.worst_cases import KIND as WORST_CASE_KIND
 from insgd.verify.report.worst_cases import markdown as worst_case_markdown
 from insgd.verify.verdicts import FAIL, INCONCLUSIVE, NOT_ASSESSED, glossary_markdown
 
@@ -166,6 +167,9 @@ def _constants(r) -> str:
 def _headline(s) -> str:
     parts = []
     for kind, c in s["verdict_counts_by_kind"].items():
+        if kind == WORST_CASE_KIND and not s["worst_cases"]["available"]:  # 0 because it did not run
+            parts.append(f"no {kind}: {s['worst_cases']['why']}")
+            continue
         n = sum(c.values())
         parts.append(f"{n} {kind} ({c['pass']} pass, {c['inconclusive']} inconclusive, {c['fail']} fail)")
     tot = s["verdict_counts"]

@@ -8,6 +8,7 @@ import importlib.util
 POINTS = [(2.0, 1.0), (2.0, 0.5), (1.5, 0.75)]
 CLASS = {"L0": 1.0, "L1": 1.0, "alpha": 0.5, "mu": 0.2}
 EPS, DELTA0 = 1e-2, 1.0
+KIND = "worst-case (pep) checks"  # the section's name among the main job's verdict counts
 
 
 def worst_case_section(quick: bool) -> dict:
