@@ -13,8 +13,7 @@ import numpy as np
 
 from insgd.numerics.problems import Power
 from insgd.theory.admissibility import admissible_forms
-from insgd.verify.checks.rate import regime_check
-from insgd.verify.checks.setup import tightest_setup
+from insgd.verify.checks.theorem1 import check
 
 QUICK = os.environ.get("INSGD_NOTEBOOK_QUICK") == "1"
 grid = np.geomspace(1e-2, 1e-4 if QUICK else 1e-6, 4 if QUICK else 7)
@@ -27,7 +26,7 @@ grid = np.geomspace(1e-2, 1e-4 if QUICK else 1e-6, 4 if QUICK else 7)
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
 for ax, beta in zip(axes, (0.2, 2 / 3, 0.9), strict=True):
-    r = regime_check(tightest_setup(Power(p=4.0), beta), float(grid[-1]))
+    r = check(Power(p=4.0), beta, eps_grid=[float(grid[-1])]).regime  # one eps: the recorded run and its q
     t = np.maximum(r.t, 1)
     if r.regime_predicted == 1:
         ax.loglog(t, r.gap, "o-", ms=3, label="measured")
@@ -52,8 +51,6 @@ plt.show()
 # must meet the derived one (asymptotic, or the derived T(eps)'s own slope on this grid).
 
 # %%
-from insgd.verify.checks.theorem1 import check
-
 for beta in (0.2, 2 / 3, 0.9):
     res = check(Power(p=4.0), beta, eps_grid=grid)
     c = res.complexity
@@ -93,9 +90,9 @@ fig, ax = plt.subplots(1, 2, figsize=(12, 3.8))
 cases = [(Cosh(), 1.0, [3.0], "cosh, beta = 1, w0 = 3"), (Power(p=4.0), 2 / 3, None, "|w|^4, beta = 2/3, w0 = 1")]
 for a, (prob, beta, w0, title) in zip(ax, cases, strict=True):
     for gen in (False, True):
-        s = tightest_setup(prob, beta, w0=w0, generalized=gen)
-        r = regime_check(s, float(grid[-1]) if not QUICK else 1e-3)
-        lab = f"L0={s.L0:.3g}, L1={s.L1:.3g}, alpha={s.alpha:.2g}"
+        one = check(prob, beta, eps_grid=[float(grid[-1]) if not QUICK else 1e-3], w0=w0, generalized=gen)
+        s, r = one.setup, one.regime
+        lab = f"L0={s['L0']:.3g}, L1={s['L1']:.3g}, alpha={s['alpha']:.2g}"
         a.loglog(np.maximum(r.t, 1), r.gap, label=f"measured, {lab}")
         a.loglog(np.maximum(r.t, 1), r.bound, "--", label=f"derived bound, {lab}")
     a.set(title=title, xlabel="t", ylabel="f - f*")

@@ -4,6 +4,7 @@ The floats serve the engine. Where a constant is a closed form (2/3, 3 * 4^(1/3)
 double, which read exactly (as the auditor reads every number) may be just on the wrong side; `exact` then holds
 the closed form as text in the auditor's expression language, and the auditor certifies that."""
 
+import math
 from dataclasses import asdict, dataclass, field
 
 from insgd.core import parse_fraction
@@ -31,6 +32,11 @@ class Region:
 
 
 GLOBAL = Region()
+
+
+def _covers(region, radius) -> bool:
+    """region covers the ball of this radius around the minimizer (radius None: only a global region does)."""
+    return region.is_global or (radius is not None and (region.radius or 0) >= radius)
 
 
 @dataclass(frozen=True)
@@ -75,17 +81,36 @@ class Constants:
     status: str = "certified"  # or "estimated" (numerical, not a proof)
     note: str = ""
 
-    def smooth_for(self, form: str, region_radius=None, generalized=False):
+    def smooth_for(self, form: str, region_radius=None, generalized=False, need=None):
         """The tightest certificate for form whose region covers a ball of region_radius (None: global only): the
-        smallest alpha, then the smallest L0 + L1. generalized=True considers only certificates with L1 > 0."""
-        best = None
-        for c in self.smooth:
-            if c.form != form or isinstance(c, Fails) or (generalized and not c.L1 > 0):
-                continue
-            covers = c.region.is_global or (region_radius is not None and c.region.radius >= region_radius)
-            if covers and (best is None or (c.alpha, c.L1 + c.L0) < (best.alpha, best.L1 + best.L0)):
-                best = c
-        return best
+        smallest alpha, then the smallest L0 + L1. generalized=True considers only certificates with L1 > 0; need:
+        field values the certificate must have (e.g. {"L1": 0.0}). The one selection rule of every checker."""
+        need = need or {}
+        cands = [
+            c
+            for c in self.smooth
+            if isinstance(c, Smooth)
+            and c.form == form
+            and _covers(c.region, region_radius)
+            and (c.L1 > 0 or not generalized)
+            and all(math.isclose(getattr(c, k), v, abs_tol=0) for k, v in need.items())
+        ]
+        return min(cands, key=lambda c: (c.alpha, c.L0 + c.L1), default=None)
+
+    def pl_for(self, region_radius=None, rho=None):
+        """(certificate, rho, mu) of Assumption 2 whose region covers a ball of region_radius: at this rho the largest
+        mu; rho None: the largest certified rho (the local geometry at the minimizer decides Theorem 1's regime; a
+        global certificate first on ties), then its largest mu. None when there is none."""
+        pairs = [(c, r) for c in self.pl if _covers(c.region, region_radius) for r in c.mu_at]
+        if rho is not None:
+            pairs = [(c, r) for c, r in pairs if math.isclose(r, float(rho), rel_tol=1e-12)]
+        if not pairs:
+            return None
+        if rho is None:
+            c, r = max(pairs, key=lambda x: (x[1], x[0].region.is_global, x[0].mu_at[x[1]]))
+        else:
+            c, r = max(pairs, key=lambda x: x[0].mu_at[x[1]])
+        return c, r, c.mu_at[r]
 
     def to_json(self):
         def enc(x):

@@ -7,8 +7,6 @@ import numpy as np
 import pytest
 
 from insgd.numerics.problems import Cosh, Power, Quadratic
-from insgd.verify.checks.rate import complexity_check
-from insgd.verify.checks.setup import tightest_setup
 from insgd.verify.checks.theorem1 import check
 from insgd.verify.cli.__init__ import main
 from insgd.verify.fits import best_window, ols
@@ -91,23 +89,20 @@ def test_invalid_constants_are_caught():
 
 
 def test_the_bound_assertion_can_fail():
-    # The same tight run held against a bound for a contraction twice as fast: the first violating iterate is named.
-    from insgd.verify.checks.theorem1 import _assertions
+    # Theorem 1 with a contraction twice as fast as derived (a = 2 c gamma: a wrong theorem) on the tight instance:
+    # the one checker refutes it and names the first iterate above the bound.
+    from dataclasses import replace
 
-    res = check(Power(p=4.0), "2/3", eps_grid=[1e-2, 1e-3, 1e-4])
-    r = res.regime
-    gap, bound = np.array(r.gap), np.array(r.bound) ** 2 / np.array(r.bound)[0]  # (1-a)^(2t) Delta_0: too fast
-    first = int(np.argmax(gap > bound * (1 + 1e-9)))
-    assert first > 0 and gap[first] > bound[first]
-    broken = type(r)(
-        **{
-            **r.__dict__,
-            "bound_holds": False,
-            "first_violation": {"t": int(r.t[first]), "gap": float(gap[first]), "bound": float(bound[first])},
-        }
-    )
-    verdicts = [a.verdict for a in _assertions(tightest_setup(Power(p=4.0), "2/3"), broken, res.complexity, True)]
-    assert verdicts[0] == "fail"
+    from insgd.theory.ngd import GAMMA, THEOREM1_DERIVED, C
+    from insgd.verify.checks.generic import check_theorem
+
+    wrong = replace(THEOREM1_DERIVED, key="theorem1.too_fast", parameters={**THEOREM1_DERIVED.parameters, "a": 2 * C * GAMMA})
+    res = check_theorem(wrong, Power(p=4.0), values={"beta": "2/3"}, eps=1e-3)
+    assert res.verdict == "fail" and res["regime"] == 2
+    v = res["first_violation"]
+    assert v["measured"] > v["bound"] and f"at t = {v['t']}" in res.evidence
+    right = check_theorem(THEOREM1_DERIVED, Power(p=4.0), values={"beta": "2/3"}, eps=1e-3)
+    assert right.verdict == "pass"
 
 
 def test_finding_paper_regime1_exponent_is_contradicted():
@@ -123,7 +118,7 @@ def test_finding_paper_regime1_exponent_is_contradicted():
 def test_finding_paper_regime3_is_not_logarithmic():
     # Finding: the paper claims T = Omega(log) after T0 for rho > 2 - beta; with gamma(eps) the iteration count
     # grows polynomially, at the derived rate.
-    c = complexity_check(tightest_setup(Power(p=4.0), 0.9), np.geomspace(1e-2, 1e-4, 4))
+    c = check(Power(p=4.0), 0.9, eps_grid=np.geomspace(1e-2, 1e-4, 4)).complexity
     assert c.exponent_paper is None and c.exponent_ci[0] > 0.5
 
 
@@ -206,30 +201,36 @@ def test_main_job_quick(tmp_path):
 def test_generalized_constants_enter_gamma():
     """check(generalized=True) runs with the L1 > 0 certificate, and the step size is Theorem 1's gamma computed with
     it: (2 mu eps)^(beta/rho) / (8 (L0 + L1) + 1), by hand from the trapezoid constants of |w|^4 on [-1, 1]."""
-    from insgd.verify.checks.rate import regime_check
-
-    s = tightest_setup(Power(p=4.0), "2/3", generalized=True)
+    eps = 1e-3
+    res = check(Power(p=4.0), "2/3", eps_grid=[eps], generalized=True)
+    s = res.setup
     L0, L1 = 6.0, 1.5 * 4 ** (1 / 3)  # 12/2 and half the Hessian form's 3 * 4^(1/3)
-    assert (s.L0, s.L1, s.alpha) == pytest.approx((L0, L1, 2 / 3))
-    mu, rho, eps = 4 ** (4 / 3) / 2, 4 / 3, 1e-3
-    assert (s.rho, s.mu) == pytest.approx((rho, mu))
+    assert (s["L0"], s["L1"], s["alpha"]) == pytest.approx((L0, L1, 2 / 3))
+    mu, rho = 4 ** (4 / 3) / 2, 4 / 3
+    assert (s["rho"], s["mu"]) == pytest.approx((rho, mu))
     gamma = (2 * mu * eps) ** ((2 / 3) / rho) / (8 * (L0 + L1) + 1)
-    r = regime_check(s, eps)
+    assert res.details["hyperparameters"]["gamma"] == pytest.approx(gamma, rel=1e-12)
+    r = res.regime
     # NGD with beta = 2/3 from w0 = 1: the first step moves w by gamma * 4 / 4^(2/3) exactly
-    assert 1 - r.gap[1] ** 0.25 == pytest.approx(gamma * 4 ** (1 / 3), rel=1e-9)
+    assert r.t[1] == 1 and 1 - r.gap[1] ** 0.25 == pytest.approx(gamma * 4 ** (1 / 3), rel=1e-9)
     assert r.bound_holds is True
 
 
 def test_an_iterate_outside_the_certified_ball_withholds_the_verdict():
-    """Constants certified on a ball say nothing outside it: with a ball smaller than ||w0 - w*|| the bound verdict
-    is inconclusive (neither pass nor fail), with the exit named."""
-    from dataclasses import replace
+    """Constants certified on a ball say nothing outside it: a pass, or a fail at or after the exit, becomes
+    inconclusive with the exit named; a fail before the exit stands (hand-made evidence)."""
+    from insgd.verify.checks.generic import _left_ball
+    from insgd.verify.checks.setup import Distance
 
-    from insgd.verify.checks.rate import regime_check
-
-    s = replace(tightest_setup(Power(p=4.0), "2/3"), radius=0.5)
-    r = regime_check(s, 1e-3)
-    assert r.bound_holds is None and "left the ball of radius 0.5" in r.withheld
+    dist = Distance(np.zeros(1), 0.5)
+    dist.replay([0.4, 0.45, 0.7, 0.3])  # leaves the ball at t = 2
+    r = _left_ball({"verdict": "pass", "evidence": "e"}, dist)
+    assert r["verdict"] == "inconclusive" and "left the ball of radius 0.5" in r["evidence"] and "t = 2" in r["evidence"]
+    assert _left_ball({"verdict": "fail", "evidence": "e"}, dist, fail_t=1)["verdict"] == "fail"
+    assert _left_ball({"verdict": "fail", "evidence": "e"}, dist, fail_t=2)["verdict"] == "inconclusive"
+    inside = Distance(np.zeros(1), 0.5)
+    inside.replay([0.4, 0.3])
+    assert _left_ball({"verdict": "pass", "evidence": "e"}, inside)["verdict"] == "pass"
 
 
 def test_disagreements_are_classified():
@@ -289,8 +290,9 @@ def test_certified_scales_bind_as_exact_binary_values():
     nearby rational 1, which would lie below the certificate; exponents stay the rationals they encode (rho = 2)."""
     import sympy as sp
 
-    from insgd.verify.checks.setup import _predict, tightest_setup
+    from insgd.theory import symbols as S
+    from insgd.theory.ngd import THEOREM1_DERIVED
+    from insgd.verify.checks.instance import prepare
 
-    s = tightest_setup(Quadratic(dim=2, cond=1 + 2**-52), 1)
-    inputs = _predict(s, 1e-3).inputs
-    assert inputs["L0"] == sp.Rational(2**52 + 1, 2**52) and inputs["rho"] == 2
+    inst = prepare(THEOREM1_DERIVED, Quadratic(dim=2, cond=1 + 2**-52), values={"beta": 1})
+    assert inst.constants[S.L0] == sp.Rational(2**52 + 1, 2**52) and inst.constants[S.rho] == 2

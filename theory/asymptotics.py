@@ -25,3 +25,18 @@ def order_in_inverse_eps(expr, eps=S.eps):
     if with_log.is_finite and with_log.is_positive:
         return e, True
     raise ValueError(f"T(eps) has no eps^-e or eps^-e log(1/eps) shape: {plain}, {with_log}")
+
+
+def small_eps_form(expr, eps=S.eps):
+    """expr with each Max / Min that involves eps replaced by the argument that dominates as eps -> 0+ (the one with
+    the strictly largest / smallest limit), so that limits need not expand Max: max(1, (2 mu eps)^(beta/rho)) -> 1
+    for beta/rho > 0. Raises ValueError when two arguments share the limit (no argument dominates)."""
+
+    def pick(node):
+        lims = [sp.limit(a, eps, 0, "+") for a in node.args]
+        best = (max if isinstance(node, sp.Max) else min)(range(len(lims)), key=lambda i: lims[i])
+        if sum(1 for v in lims if v == lims[best]) > 1:
+            raise ValueError(f"no argument of {node} dominates as eps -> 0")
+        return node.args[best]
+
+    return expr.replace(lambda e: isinstance(e, (sp.Max, sp.Min)) and e.has(eps), pick)

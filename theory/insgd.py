@@ -59,7 +59,7 @@ from insgd.theory.numbers import InputError, in_closed, json_number, positive
 from insgd.theory.records import Case, Condition, Theorem, differences
 
 L0, L1, alpha, beta, eps, tau1, tau2, Delta0 = S.L0, S.L1, S.alpha, S.beta, S.eps, S.tau1, S.tau2, S.Delta0
-Tsym = sp.Symbol("T", positive=True)
+Tsym = S.T
 fail = sp.Symbol("delta_fail", positive=True)  # the failure probability allowed to Lemma 2 over all T steps
 G = sp.Symbol("G", positive=True)  # ||grad F(w)||
 
@@ -123,6 +123,15 @@ LEMMA2_DERIVED = Theorem(
     "(= 3/4 at B' = 16 tau1^2); it is not sure: the batch mean can fall short with positive probability.",
 )
 
+# Theorem 2's constants (verify/checks/binding.py): Assumption 1 in the literal form, the oracle's (tau1, tau2).
+BINDS = {
+    L0: ("A1.literal", "L0"),
+    L1: ("A1.literal", "L1"),
+    alpha: ("A1.literal", "alpha"),
+    tau1: ("noise", "tau1"),
+    tau2: ("noise", "tau2"),
+}
+
 THEOREM2_PRINTED = Theorem(
     key="theorem2.printed",
     name="Theorem 2 (I-NSGD), as printed",
@@ -136,6 +145,9 @@ THEOREM2_PRINTED = Theorem(
     promise="min_{t <= T} ||grad F(w_t)|| <= eps",
     probability=sp.Rational(1, 2),
     parameters={"B": B_EXPR, "B'": B_PRIME_EXPR, "delta": DELTA, "Lambda": LAMBDA},
+    measure="hit_probability",
+    binds=BINDS,
+    hyperparameters={"beta": beta, "batch": B_EXPR, "batch_prime": B_PRIME_EXPR, "delta": DELTA, "L1": L1},
     statement="Let Assumptions 1, 3 and 4 hold; gamma = min{1/(4L0), 1/(4L1), 1/sqrt(T), 1/(8 L1 (3 tau2/tau1)^beta)}, "
     "B = 2 tau1^2, B' = 16 tau1^2, delta = tau2/tau1. With probability at least 1/2, "
     "min_{t<=T} ||grad F(w_t)|| <= eps if T >= Lambda max{256 Lambda/eps^4, 640 L1/eps^(2-beta), "
@@ -163,6 +175,15 @@ THEOREM2_DERIVED = Theorem(
     promise="min_{t <= T} ||grad F(w_t)|| <= eps",
     probability=sp.Rational(1, 2) - fail,
     parameters={"B": B_EXPR, "B'": sp.Max(B_PRIME_EXPR, B_PRIME_UNION), "delta": DELTA, "Lambda": LAMBDA},
+    measure="hit_probability",
+    binds=BINDS,
+    hyperparameters={
+        "beta": beta,
+        "batch": B_EXPR,
+        "batch_prime": sp.Max(B_PRIME_EXPR, B_PRIME_UNION),
+        "delta": DELTA,
+        "L1": L1,
+    },
     statement="As printed, but the proof uses Lemma 2 at every step: with B' = 16 tau1^2 each step's event fails "
     "with probability up to 1/4 (Chebyshev), and nothing bounds the chance that one of T steps fails. "
     "With B' >= 8 tau1^2 log(2T/delta_fail) (Pinelis and a union bound) the promise holds with probability "

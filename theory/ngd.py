@@ -78,6 +78,10 @@ REGIMES = {
     3: ("rho > 2 - beta", sp.Gt(rho, 2 - beta)),
 }
 
+# Theorem 1's constants from a problem's certificates (verify/checks/binding.py): Assumption 1 in the literal form
+# (the derivation needs Lemma 1), the largest certified rho with its mu; beta is the caller's choice.
+BINDS = {L0: ("A1.literal", "L0"), L1: ("A1.literal", "L1"), alpha: ("A1.literal", "alpha"), rho: ("A2", "rho"), mu: ("A2", "mu")}
+
 THEOREM1_PRINTED = Theorem(
     key="theorem1.printed",
     name="Theorem 1 (NGD), as printed",
@@ -103,6 +107,8 @@ THEOREM1_PRINTED = Theorem(
         3: (Delta_T0 / gamma ** (rho / (rho + beta - 2))) ** ((rho / (2 - beta)) ** (t - T0)),
     },
     bound_kind="O",
+    binds=BINDS,
+    hyperparameters={"beta": beta},
     cases={
         1: (
             Case(sp.And(2 - 2 * beta < rho, rho < 2 - beta), (1 / eps) ** (beta / rho), "O"),
@@ -148,6 +154,9 @@ THEOREM1_DERIVED = Theorem(
     },
     promise="Delta_t <= bound(t) for every t up to the first t with Delta_t <= eps; T(eps) = ceil(T)",
     parameters={"q": Q, "a": C * GAMMA, "c": C, "kappa": KAPPA, "theta": THETA},
+    binds=BINDS,
+    hyperparameters={"beta": beta},
+    horizon="until eps",
     statement="Delta_{t+1} <= Delta_t - a Delta_t^q with q = (2-beta)/rho, a = kappa (2 mu)^q gamma, solved per regime.",
 )
 

@@ -44,9 +44,15 @@ MEASURES = {
     "gap": "f(x_t) - f* <= B(t) at every t",
     "min_grad_norm": "min_{k <= t} ||grad f(x_k)|| <= B(t) at every t",
     "mean_sq_grad": "E[(1/t) sum_{k < t} ||grad F(x_k)||^2] <= B(t) for every t >= 1 (expectation over the oracle)",
+    "hit_probability": "P(min_{t <= T} ||grad F(x_t)|| <= eps) >= the record's probability, T = T(eps) (the case's T, "
+    "the symbol T in the step size and hyperparameters)",
 }
+STOCHASTIC_MEASURES = ("mean_sq_grad", "hit_probability")  # promises over the oracle's paths: global certificates only
 
 
+# How far the promise reaches: the bound at every t, or at every t up to the first t at which the measure reaches
+# eps (Theorem 1's derivation applies the PL inequality while Delta_t > eps only).
+HORIZONS = ("every t", "until eps")
 READINGS = ("printed", "derived")  # the statement as the source prints it, or as its own proof gives it
 BOUND_KINDS = ("upper bound", "O")  # B(t) holds at every t, or up to constants
 
@@ -70,9 +76,10 @@ class Theorem:
     parameters: dict = field(default_factory=dict)  # name -> expression (batch sizes, delta, Lambda, ...)
     statement: str = ""  # the statement as printed (or as derived), in words and formulas
     notes: tuple = ()
-    # How the theorem's constants come from a problem's certificates, for the generic checker
-    # (insgd.verify.checks.generic): symbol -> (assumption key, certificate field); fixed values the certificates must
-    # have (assumption key -> {field: value}); optimizer hyperparameters beyond the step size (name -> expression).
+    # How the theorem's constants come from a problem's certificates, for the one checker
+    # (insgd.verify.checks.generic): symbol -> (assumption key, certificate field; "noise" is the synthetic oracle's
+    # (tau1, tau2), "variance" its (M, M_V)); fixed values the certificates must have (assumption key -> {field:
+    # value}); optimizer hyperparameters beyond the step size (name -> expression; batch sizes are rounded up).
     binds: dict = field(default_factory=dict)
     requires: dict = field(default_factory=dict)
     hyperparameters: dict = field(default_factory=dict)
@@ -80,10 +87,13 @@ class Theorem:
     # What the bound B(t) bounds (MEASURES): the gap at every t (default), the best gradient norm so far, or the
     # expected mean squared gradient norm of the first t iterates (a promise in expectation over the oracle).
     measure: str = "gap"
+    horizon: str = "every t"  # HORIZONS
 
     def __post_init__(self):
         if self.measure not in MEASURES:
             raise ValueError(f"measure must be one of {', '.join(MEASURES)}, got {self.measure!r}")
+        if self.horizon not in HORIZONS:
+            raise ValueError(f"horizon must be one of {', '.join(HORIZONS)}, got {self.horizon!r}")
         if self.reading not in READINGS:
             raise ValueError(f"reading must be one of {', '.join(READINGS)}, got {self.reading!r}")
         if self.bound_kind not in BOUND_KINDS:
@@ -132,6 +142,7 @@ class Theorem:
             "bound_kind": self.bound_kind,
             "measure": self.measure,
             "measure_meaning": MEASURES[self.measure],
+            "horizon": self.horizon,
             "T": {
                 str(k): [{"when": sp.sstr(c.when), "T": sp.sstr(c.T), "kind": c.kind} for c in cs] for k, cs in self.cases.items()
             },

@@ -306,7 +306,7 @@ def theorem_worst_case(theorem, problem, steps=5) -> dict:
     import sympy as sp
 
     from insgd.theory import symbols as S
-    from insgd.verify.checks.generic import bind_constants
+    from insgd.verify.checks.binding import bind_constants
     from insgd.verify.checks.pep import anchor_gd_pl
 
     req = theorem.requires
@@ -321,7 +321,7 @@ def theorem_worst_case(theorem, problem, steps=5) -> dict:
             f"--worst-case pep covers GD theorems under L-smoothness (L1 = 0) and PL with rho = 2, with a bound on the gap; "
             f"{theorem.key} is {theorem.algorithm} under {', '.join(theorem.assumption_keys)} (for NGD: insgd pep)"
         )
-    consts = bind_constants(theorem, problem, None)
+    consts = bind_constants(theorem, problem, None).values
     L = next(v for k, v in consts.items() if theorem.binds[k] == ("A1.literal", "L0"))
     mu = next(v for k, v in consts.items() if theorem.binds[k] == ("A2", "mu"))
     subs = {k: sp.Rational(v) for k, v in consts.items()}

@@ -1,25 +1,27 @@
-"""Check any registered theorem with an explicit bound on any problem whose certificates satisfy its assumptions.
+"""The one checker: any registered theorem with an explicit bound, on any problem whose certificates satisfy its
+assumptions (Theorem 1 and the literature's records here; Theorem 2's promise in probability in theorem2.py, which
+prepares its instance the same way).
 
 A theorem record (insgd.theory.records.Theorem) says which certificates give its constants (`binds`, `requires`),
-which optimizer it runs with which step size, what its bound B(t) bounds (`measure`) and its T(eps) (`cases[0]`).
-This module binds the constants from the problem's certificates, and from the oracle's for a variance assumption
-(refusing in one line, naming the missing assumption, when they are not there), runs the algorithm, and holds the
-runs against the bound:
+which optimizer it runs with which step size, what its bound B(t) bounds (`measure`) and how far (`horizon`), its
+regimes and, per regime, its bound and T(eps) (`bound`, `cases`; key 0 for a single regime), and the definitions
+its formulas use (`parameters`, e.g. Theorem 1's q and a). verify/checks/instance.py binds the constants (one
+selection policy, or the user's constants), takes the free symbols from the caller (`values`, e.g. beta), decides
+the conditions and the regime exactly. Then this module runs the algorithm and holds the runs against the bound:
 
-* ``gap`` and ``min_grad_norm`` (deterministic promises): every iterate is held against B(t); an iterate above it
-  refutes the theorem on that problem, and the run that shows it is returned. The tightness ratio is
-  T_bound / T_measured (>= 1 when the bound holds).
-* ``mean_sq_grad`` (a promise in expectation): `seeds` independent runs give, at each t of a geometric grid, the
-  mean of A(t) = (1/t) sum_{k<t} ||grad F(x_k)||^2. The theorem is refuted only when a distribution-free lower
-  confidence bound on E[A(t)] exceeds B(t) (`lower_confidence_bound`: Hoeffding and empirical Bernstein for
-  min(A, c) in [0, c], c = 1.5 B(t) fixed by the theorem before any run, E min(A, c) <= E A), at level delta split
-  over the grid (Bonferroni). It passes when
-  the Student-t upper confidence bound is below B(t) at every t of the grid (a statistical statement, not a proof);
-  otherwise it is inconclusive. The tightness ratio is min_t B(t) / mean A(t).
+* ``gap`` and ``min_grad_norm`` (deterministic promises): every iterate is held against B(t), up to the horizon
+  (horizon "every t": past eps, until B(t) falls to DEEP_REL B(0); "until eps": up to the first t the measure reaches
+  eps); an iterate above it refutes the theorem on that problem, and the run that shows it is returned. Runs start
+  at w0 and along the Hessian's extreme eigendirections. With an eps grid, T_measured <= T(eps) at every eps.
+* ``mean_sq_grad`` (a promise in expectation): verify/checks/expectation.py.
+* ``rate=True`` adds the rate on a tight instance (verify/checks/rate.py): where the constants are certified and the
+  PL certificate is an equality, the measured exponent of T(eps) against the record's T(eps), and, for a record
+  whose bound solves Delta_{t+1} <= Delta_t - a Delta_t^q (it names q among its parameters), the measured q.
+  Elsewhere the rate is "not assessed": a loose upper bound need not have the measured shape.
 
-Constants certified only on a ball are used for deterministic promises, whose proofs use the assumptions between
-consecutive iterates: the verdict then concerns the statement with its assumptions on that ball, and is withheld
-(inconclusive) when an iterate leaves it. A promise in expectation needs global certificates.
+A bound stated up to constants (bound_kind "O") cannot be refuted by a run and is refused. Constants certified on
+a ball serve deterministic promises only, whose proofs use the assumptions between consecutive iterates: a verdict
+is withheld (inconclusive) when an iterate leaves the ball. Every check returns a verify.checks.result.Check.
 """
 
 import math
@@ -28,181 +30,401 @@ import numpy as np
 import sympy as sp
 
 from insgd.core import InputError
-from insgd.numerics.constants import Smooth
+from insgd.numerics import fused
 from insgd.numerics.engine import run
 from insgd.numerics.optimizers import get_optimizer
-from insgd.numerics.runs import memory_limit
-from insgd.theory import symbols as S
-from insgd.theory.numbers import binary_value
+from insgd.verify.checks import rate as R
+from insgd.verify.checks.expectation import expectation_check, lower_confidence_bound  # noqa: F401 (public)
+from insgd.verify.checks.instance import Instance, free_symbols, prepare, resolve  # noqa: F401 (public)
+from insgd.verify.checks.probability import hit_probability_check
+from insgd.verify.checks.result import Assertion, Check
 from insgd.verify.checks.setup import FLOAT_REL, Distance
-from insgd.verify.verdicts import FAIL, INCONCLUSIVE, PASS, bound_verdict, pointwise_verdict
+from insgd.verify.verdicts import FAIL, INCONCLUSIVE, PASS, bound_verdict
 
-MAX_ITERS = 1_000_000
+MAX_ITERS = 2_000_000  # iteration cap of one run; when it binds before T(eps) the verdict is inconclusive
 DEFAULT_EPS = {"gap": 1e-6, "min_grad_norm": 1e-2}
 DEEP_REL, DEEP_FACTOR = 1e-12, 10  # the bound is held past eps: down to 1e-12 B(0), within 10x the T(eps) iterations
 DEEP_MIN = 10_000  # ... and, once the run has reached eps at t_hit, within max(10 t_hit, DEEP_MIN) iterations
-STOCHASTIC_SEEDS, STOCHASTIC_ITERS, STOCHASTIC_DELTA, GRID_POINTS = 256, 1000, 1e-3, 12
-TRUNCATE = 1.5  # the lower confidence bound truncates A(t) at TRUNCATE * B(t), fixed before any run
 
 
-def bind_constants(theorem, problem, radius, variance=None):
-    """The theorem's constants from the problem's certificates on the ball of this radius around the minimizer (or
-    globally; radius None: global certificates only), and from the oracle's variance certificate `variance` =
-    (M, M_V) for the bounded-variance assumption."""
-    cons = problem.certify(radius=radius)
-
-    def covers(region):
-        return region.is_global or (radius is not None and (region.radius or 0) >= radius)
-
-    where = "globally" if radius is None else f"on the ball of radius {radius:g}"
-    values = {}
-    for sym, (akey, fld) in theorem.binds.items():
-        need = theorem.requires.get(akey, {})
-        what = f"{akey}" + (f" with {', '.join(f'{k} = {v:g}' for k, v in need.items())}" if need else "")
-        if akey.startswith("A1."):
-            form = akey.split(".", 1)[1]
-            cands = [
-                c
-                for c in cons.smooth
-                if isinstance(c, Smooth)
-                and c.form == form
-                and covers(c.region)
-                and all(math.isclose(getattr(c, k), v, abs_tol=0) for k, v in need.items())
-            ]
-            if not cands:
-                raise InputError(
-                    f"theorem {theorem.key} needs {what} (Assumption 1, {form} form); problem {problem.name} "
-                    f"does not certify it {where}"
-                )
-            values[sym] = float(getattr(min(cands, key=lambda c: c.L0 + c.L1), fld))
-        elif akey == "A2":
-            rho = need.get("rho")
-            mus = [c.mu_at[r] for c in cons.pl if covers(c.region) for r in c.mu_at if rho is None or math.isclose(r, rho)]
-            if not mus:
-                raise InputError(
-                    f"theorem {theorem.key} needs {what} (the PL inequality); problem {problem.name} does not certify it {where}"
-                )
-            values[sym] = float(max(mus))
-        elif akey == "variance":
-            if variance is None:
-                raise InputError(
-                    f"theorem {theorem.key} needs a stochastic oracle with a certified variance bound (bounded "
-                    f"variance); give the synthetic oracle's noise (--noise TAU1,TAU2) for problem {problem.name}"
-                )
-            M, M_V = variance
-            for k, v in need.items():
-                if not math.isclose({"M": M, "M_V": M_V}[k], v, abs_tol=0):
-                    raise InputError(f"theorem {theorem.key} needs {what}; the oracle has M = {M:g}, M_V = {M_V:g}")
-            values[sym] = {"M": M, "M_V": M_V}[fld]
-        else:
-            raise InputError(f"theorem {theorem.key}: no certificate maps to assumption {akey}")
-    return values
-
-
-def check_theorem(theorem, problem, eps=None, w0=None, noise=None, batch=1, seeds=None, iters=None, delta=None,
-                  optimizer=None):  # fmt: skip
+def check_theorem(
+    theorem,
+    problem,
+    eps=None,
+    w0=None,
+    noise=None,
+    batch=1,
+    seeds=None,
+    iters=None,
+    delta=None,
+    optimizer=None,
+    values=None,
+    eps_grid=None,
+    rate=False,
+    select=None,
+    constants=None,
+    backend=None,
+) -> Check:
     """Run the theorem's algorithm with its step size on problem and hold the runs against its bound.
 
-    eps: the target of T(eps) for deterministic measures (default per measure). noise = (tau1, tau2), batch: the
-    synthetic oracle, for stochastic theorems. seeds, iters, delta: runs, horizon and confidence level of an
-    expectation check. optimizer: an engine Optimizer to run instead of the theorem's algorithm (a foreign
-    implementation held against the theorem: numerics/foreign.py); it receives the theorem's step size as gamma."""
+    eps: the target of T(eps) for deterministic measures (default per measure; the step size may depend on it, as
+    Theorem 1's gamma(eps) does); eps_grid: several targets (the bound is held at the smallest, T(eps) at each).
+    noise = (tau1, tau2), batch: the synthetic oracle, for stochastic theorems. seeds, iters, delta: runs, horizon
+    and confidence level of an expectation check. optimizer: an engine Optimizer to run instead of the theorem's
+    algorithm (a foreign implementation held against the theorem: numerics/foreign.py); it receives the theorem's
+    step size as gamma. values: the theorem's free symbols by name (e.g. {"beta": "1/2"} for Theorem 1). rate: add
+    the rate on a tight instance. select: certificate choice ({"generalized": True}, {"rho": r}); constants: the
+    bound constants as the user claims them (name -> value). backend: "numba" or "numpy" for NGD's runs."""
     if not theorem.checkable:
         raise InputError(f"theorem {theorem.key} is not checkable: {' '.join(theorem.notes)}")
-    if 0 not in theorem.bound:
-        raise InputError(f"theorem {theorem.key} has no explicit bound B(t) to check (bound[0])")
-    opt = get_optimizer(theorem.algorithm) if optimizer is None else optimizer
-    if opt.stochastic and noise is None and problem.n_samples is None:
-        raise InputError(f"theorem {theorem.key} runs {opt.name}, a stochastic method: give --noise TAU1,TAU2")
-    user_w0 = w0 is not None
-    w0 = np.full(problem.dim, 1.0 / math.sqrt(problem.dim)) + problem.argmin if w0 is None else np.asarray(w0, float)
-    R0 = float(np.linalg.norm(w0 - problem.argmin))
-    variance = None
-    if noise is not None:
-        from insgd.numerics.oracles import NoiseOracle
-
-        variance = NoiseOracle(problem, *noise).variance(batch)
-    # Global certificates when the problem has them; else those of the ball the run starts in, for a deterministic
-    # promise only: its proof uses the assumptions between consecutive iterates, so the verdict stands when every
-    # iterate stays in the ball (checked after the run). A promise in expectation covers every path of the oracle,
-    # and any path may leave a ball: it needs global certificates.
-    try:
-        consts, radius = bind_constants(theorem, problem, None, variance), None
-    except InputError as e:
-        if theorem.measure == "mean_sq_grad":
-            raise InputError(f"{e} (a promise in expectation covers every path, so its assumptions must hold globally)") from None
-        consts, radius = bind_constants(theorem, problem, R0, variance), R0
-    # the exact value of each float the engine uses (not the simplest nearby rational: a certified L of
-    # 1.0000000000000002 read as 1 would make the bound (1 - mu/L)^t vanish while the run uses the true L)
-    subs = {k: binary_value(v) for k, v in consts.items()}
-    for c in theorem.conditions:
-        if c.decide(subs) is False:
-            raise InputError(f"theorem {theorem.key}: condition {c.text} fails with {consts}")
-    d0 = float(problem.value(w0[None])[0] - problem.fstar)
-    hp = {"gamma": _positive_real(theorem, "step_size", theorem.step_size, subs, consts)}
-    hp |= {k: _positive_real(theorem, k, v, subs, consts, positive=False) for k, v in theorem.hyperparameters.items()}
-    if opt.stochastic:
-        hp["batch"] = batch
-    out = {
-        "theorem": theorem.key,
-        "optimizer": opt.name,
-        "problem": problem.name,
-        "params": problem.params(),
+    if theorem.bound_kind != "upper bound":
+        raise InputError(
+            f"theorem {theorem.key} states its bound up to constants ({theorem.bound_kind}): no run can refute it; "
+            "check a reading with an explicit bound (e.g. its derived reading)"
+        )
+    if not theorem.bound and theorem.measure != "hit_probability":
+        raise InputError(f"theorem {theorem.key} has no explicit bound B(t) to check")
+    if theorem.measure == "hit_probability" and eps is None:
+        raise InputError(f"theorem {theorem.key}: give eps (a promise in probability; its T grows like a power of 1/eps)")
+    if eps_grid is not None and eps is not None:
+        raise InputError("eps and eps_grid must not be given together")
+    grid = sorted(
+        (float(e) for e in (eps_grid if eps_grid is not None else [eps or DEFAULT_EPS.get(theorem.measure, 0)])), reverse=True
+    )
+    if theorem.measure != "mean_sq_grad" and not (grid and all(math.isfinite(e) and e > 0 for e in grid)):
+        raise InputError(f"eps must be finite and > 0, got {grid}")
+    inst = prepare(
+        theorem,
+        problem,
+        w0=w0,
+        values=values,
+        optimizer=optimizer,
+        noise=noise,
+        batch=batch,
+        select=select,
+        constants=constants,
+        eps=None if theorem.measure == "mean_sq_grad" else grid[-1],
+    )
+    if theorem.measure != "hit_probability" and inst.regime not in theorem.bound:
+        raise InputError(f"theorem {theorem.key} has no explicit bound B(t) in regime {inst.regime}")
+    details = {
+        "optimizer": inst.optimizer.name,
         "measure": theorem.measure,
-        "constants": {str(k): v for k, v in consts.items()},
-        "hyperparameters": hp,
+        "horizon": theorem.horizon,
+        "regime": inst.regime or None,
+        "regime_name": theorem.regimes[inst.regime][0] if theorem.regimes else None,
         "noise": None if noise is None else list(noise),
-        "w0": w0.tolist(),
-        "delta0": d0,
-        "region": "global" if radius is None else f"ball of radius {radius:.6g} around the minimizer",
+        "w0": inst.w0.tolist(),
+        "delta0": _gap(problem, inst.w0),
+        "region": inst.region,
+        "constants_source": inst.source,
+        "constants_status": inst.status,
+        "tight": inst.tight,
+        "form": inst.form,
     }
-    vals = {**subs, S.Delta0: sp.Float(d0, 30)}
+    check = Check(
+        theorem=theorem.key,
+        problem=problem.name,
+        params=problem.params(),
+        constants=inst.shown,
+        details=details,
+        warnings=list(inst.notes),
+    )
+    if theorem.measure == "hit_probability":
+        budget = MAX_ITERS if iters is None else int(iters)
+        res = hit_probability_check(inst, grid[-1], 64 if seeds is None else seeds, budget, details["delta0"])
+        if note := res.pop("budget_note"):
+            check.warnings.append(note)
+        _assert(check, "promise in probability", _unproved(inst, grid[-1], res), theorem)
+        return check
     if theorem.measure == "mean_sq_grad":
-        return out | _expectation_check(theorem, opt, problem, vals, hp, w0, noise, seeds, iters, delta, radius)
-    # A deterministic promise is universal over starting points too: besides the default start, the runs start
-    # along the slowest and the fastest eigendirection of the Hessian at the minimizer (at the same distance, so in
-    # the same certified ball), where a rate stated slightly too fast shows first. A start given by the user is
-    # the only one.
-    starts = [w0] + ([] if user_w0 else _eigen_starts(problem, w0, R0))
+        hp = inst.hp()
+        res, dist = expectation_check(
+            inst.bound(None, details["delta0"]),
+            inst.optimizer,
+            problem,
+            hp,
+            inst.w0,
+            noise,
+            seeds,
+            iters,
+            delta,
+            inst.radius,
+            f"{inst.optimizer.name} with {_hp_text(hp)}, noise {noise}, w0 = {_vec_text(inst.w0)}",
+        )
+        _assert(check, "bound on the grid", _left_ball(res, dist), theorem)
+        details["hyperparameters"] = hp
+        return check
+    bound_run = _bound_check(inst, grid[-1], backend, check)
+    check.raw["trajectory"] = bound_run["trajectory"]
+    if len(grid) > 1 or rate:
+        hits = _t_grid(inst, grid, backend)
+        check.assertions.append(R.t_grid_assertion(theorem.reading, hits))
+        details["t_grid"] = hits
+    if rate:
+        halved = lambda g, n: _halved(inst, g, n, backend)  # noqa: E731
+        check.assertions.extend(R.rate_assertions(inst, bound_run, details["t_grid"], halved))
+        check.raw["rate"], check.raw["fit"] = bound_run["rate"], details["t_grid"].pop("fit")
+        details["rate"] = {k: v for k, v in bound_run["rate"].items() if k != "sampled"}
+    return check
+
+
+def _bound_check(inst: Instance, eps, backend, check) -> dict:
+    """The bound at every iterate from each start (w0, then the Hessian's extreme eigendirections at the same
+    distance: a rate stated slightly too fast shows first there; a start given by the user is the only one)."""
+    starts = [inst.w0] + _eigen_starts(inst.problem, inst.w0)
     runs = []
     for w in starts:
-        dw = float(problem.value(w[None])[0] - problem.fstar)
-        r = _deterministic_check(theorem, opt, problem, {**subs, S.Delta0: sp.Float(dw, 30)}, hp, w, noise, eps, radius)
-        runs.append(({"w0": w.tolist(), "delta0": dw}, r))
+        r = _bound_run(inst, eps, w, backend)
+        runs.append(r)
         if r["verdict"] == FAIL:
             break
-    shown = next((x for x in runs if x[1]["verdict"] == FAIL), None) or next(
-        (x for x in runs if x[1]["verdict"] == INCONCLUSIVE), runs[0]
+    pick = next((x for x in runs if x["verdict"] == FAIL), None) or next(
+        (x for x in runs if x["verdict"] == INCONCLUSIVE), runs[0]
     )
-    res = dict(shown[1])
+    res = {k: v for k, v in pick.items() if k not in ("trajectory",)}
     res["starts"] = len(runs)
     if res["verdict"] == PASS and len(runs) > 1:
         res["evidence"] += (
             f"; also not refuted from {len(runs) - 1} other start(s) along the Hessian's extreme eigendirections at the "
             "minimizer (same distance)"
         )
-    return out | shown[0] | res
+    check.details.update({k: v for k, v in res.items() if k not in ("verdict", "evidence", "witness_run")})
+    _assert(check, "bound at every iterate", res, inst.theorem)
+    return runs[0]  # the run from w0: the rate step measures on it
 
 
-def _positive_real(theorem, name, expr, subs, consts, positive=True) -> float:
-    """A step size or hyperparameter of the theorem at the certified constants: a finite real (positive for the step
-    size) that float64 can hold, else InputError naming the field and the constants (e.g. sqrt(-L), 1/(L - 5) at 5)."""
-    v = sp.sympify(expr).subs(subs)
-    try:
-        x = complex(sp.N(v, 30))
-    except (TypeError, ValueError, OverflowError):
-        x = complex("nan")
-    ok = x.imag == 0 and math.isfinite(x.real) and (x.real > 0 if positive else True)
-    if not ok:
-        want = "a positive real within float64 range" if positive else "a real within float64 range"
-        shown = ", ".join(f"{k} = {v:g}" for k, v in consts.items())
-        raise InputError(f"theorem {theorem.key}: {name} = {sp.sstr(v)[:80]} at {shown}: it must be {want}")
-    return x.real
+def _unproved(inst, eps, res):
+    """A printed statement whose own proof (the derived reading of the registry's pair) needs a condition that fails
+    at these constants: its pass is withheld (inconclusive, the condition named); a fail stands (the printed
+    statement does not state the condition)."""
+    from insgd.theory.theorems import PAIRS, REGISTRY
+
+    derived = next((REGISTRY[b] for a, b in PAIRS if a == inst.theorem.key), None)
+    if derived is None or res["verdict"] != PASS:
+        return res
+    stated = {sp.srepr(c.relation) for c in inst.theorem.conditions if c.relation is not None}
+    failing = [
+        c.text
+        for c in derived.conditions
+        if c.relation is not None
+        and sp.srepr(c.relation) not in stated
+        and resolve(derived, c.relation, inst.at(eps)) == sp.false
+    ]
+    if failing:
+        res.update(
+            verdict=INCONCLUSIVE,
+            precondition=f"the proof's precondition {', '.join(failing)} fails here",
+            evidence=f"the proof's precondition {', '.join(failing)} fails here "
+            f"({', '.join(f'{k} = {v:.4g}' for k, v in inst.shown.items())}): the derived "
+            f"{derived.name.split(',')[0]} promises nothing here; {res['evidence']}",
+        )
+    return res
 
 
-def _eigen_starts(problem, w0, R0):
+def _assert(check, what, res, theorem):
+    witness = res.pop("witness_run", None)
+    name = f"{theorem.reading} {what}"
+    check.assertions.append(Assertion(name, "bound", res.pop("verdict"), res.pop("evidence"), witness or {}))
+    check.details.update(res | ({"witness_run": witness} if witness else {}))
+
+
+def _gap(problem, w):
+    return float(problem.value(np.asarray(w, float)[None])[0] - problem.fstar)
+
+
+def _fused_ngd(inst):
+    """Whether NGD's runs may use the compiled loop (numerics/fused.ngd_runs: the engine's loop, step for step): the
+    engine's own NGD on the gap, exact gradients, a problem with a kernel."""
+    return (
+        inst.optimizer is get_optimizer("ngd")
+        and inst.theorem.measure == "gap"
+        and inst.noise is None
+        and inst.problem.fused_kind() is not None
+    )
+
+
+def trajectory(inst: Instance, hp, w0, iters, stop, backend, record=True) -> dict:
+    """One run from w0 with hyperparameters hp, stopped at the first measure <= stop (None: never): every iterate
+    (t, measure) when record, the first hit, the last step, and the distance watch of the certified ball."""
+    p, dist = inst.problem, Distance(inst.problem.argmin, inst.radius)
+    on_grad = inst.theorem.measure == "min_grad_norm"
+    if _fused_ngd(inst) and fused.resolve(backend) == "numba":
+        fr = fused.ngd_runs(
+            p, np.asarray(w0, float)[None], [hp["gamma"]], hp["beta"], [-1.0 if stop is None else stop], iters, p.argmin, record
+        )
+        if fr is not None:
+            dist.replay(fr["dist"])
+            n = int(fr["stop"][0])
+            return {
+                "t": np.arange(n + 1),
+                "measured": fr["gap"][0, : n + 1] if record else None,
+                "hit": int(fr["hit"][0]),
+                "stop": n,
+                "dist": dist,
+            }
+    key = "eps_grad" if on_grad else "eps_gap"
+    tr = run(
+        p,
+        inst.optimizer,
+        w0,
+        iters,
+        [0],
+        hp,
+        noise=inst.noise,
+        n_checkpoints=iters + 1 if record else 1,
+        callback=dist,
+        backend="numpy" if inst.optimizer.name == "ngd" else backend,
+        **{key: stop},
+    )
+    n = int(tr.stop_t[0])
+    measured = None
+    if record:
+        measured = np.minimum.accumulate(tr.grad_norm[0, : n + 1]) if on_grad else tr.gap[0, : n + 1]
+    return {
+        "t": tr.t[: n + 1],
+        "measured": measured,
+        "hit": int((tr.hit_grad_t if on_grad else tr.hit_gap_t)[0]),
+        "stop": n,
+        "dist": dist,
+    }
+
+
+def _bound_run(inst: Instance, eps, w0, backend) -> dict:
+    """The bound at every iterate of one run, up to the record's horizon: "until eps", to the first t with the
+    measure <= eps; "every t", past eps until B(t) falls to DEEP_REL * B(0), the measure to DEEP_REL of its start, or
+    DEEP_FACTOR x the iterations the run took to reach eps (at least DEEP_MIN; at most DEEP_FACTOR x T(eps) and
+    MAX_ITERS), so a rate slightly too fast is not passed because the run stopped at eps before the slow mode
+    dominated. T(eps) is held against the first t the run reached eps."""
+    theorem, p = inst.theorem, inst.problem
+    d0 = _gap(p, w0)
+    hp = inst.hp(eps)
+    B = inst.bound(eps, d0)
+    T_bound = inst.T(eps, d0)
+    iters = int(min(T_bound + 1, MAX_ITERS)) if math.isfinite(T_bound) else MAX_ITERS
+    on_grad = theorem.measure == "min_grad_norm"
+    until_eps = theorem.horizon == "until eps"
+    if until_eps:
+        tr = trajectory(inst, hp, w0, iters, eps, backend)
+    else:
+        # where the run first reaches eps, so that a loose bound (T_bound thousands of times t_hit) is not held over
+        # millions of iterations after eps; then the recorded run, past eps
+        t_hit = trajectory(inst, hp, w0, iters, eps, backend, record=False)["hit"]
+        deep = _deep_horizon(B, iters)
+        if t_hit >= 0:
+            deep = min(deep, max(DEEP_FACTOR * t_hit, DEEP_MIN, t_hit + 1))
+        vg = p.value_and_grad(np.asarray(w0, float)[None])
+        m0 = float(np.linalg.norm(vg[1][0])) if on_grad else float(vg[0][0] - p.fstar)
+        floor = DEEP_REL * m0 if math.isfinite(m0) and m0 > 0 else None  # below it float64 no longer resolves it
+        tr = trajectory(inst, hp, w0, deep, floor, backend)
+    t, measured, stop = tr["t"].astype(float), tr["measured"], tr["stop"]
+    bound = B(t)
+    above = measured > bound * (1 + FLOAT_REL) + 1e-300
+    reached = np.nonzero(measured <= eps)[0]
+    hit = int(t[reached[0]]) if len(reached) else -1
+    what = "min_{k<=t} ||grad f(x_k)||" if on_grad else "Delta_t"
+    before = measured > eps
+    res = {
+        "eps": eps,
+        "hyperparameters": hp,
+        "T_bound": T_bound,
+        "T_measured": hit if hit >= 0 else None,
+        "tightness": (T_bound / hit) if hit > 0 else None,
+        "iterations_run": stop,
+        "measured_last": float(measured[-1]),
+        "bound_ratio_max": float(np.max(bound[before] / np.maximum(measured[before], 1e-300))) if before.any() else 1.0,
+        "trajectory": {"t": t, "measured": measured, "bound": bound, "hit": hit},
+    }
+    verdict = bound_verdict(bool(above.any()), hit >= 0, math.isfinite(T_bound) and stop >= math.ceil(T_bound))
+    fail_t = None
+    if above.any():
+        i = int(np.argmax(above))
+        fail_t = int(t[i])
+        res.update(
+            verdict=verdict,
+            evidence=f"refuted by a run: at t = {fail_t}, {what} = {measured[i]:.6g} > bound {bound[i]:.6g} "
+            f"({inst.optimizer.name} with {_hp_text(hp)}, w0 = {_vec_text(w0)})",
+            witness_run={
+                "t": t[: i + 1].tolist()[-20:],
+                "measured": measured[: i + 1].tolist()[-20:],
+                "bound": bound[: i + 1].tolist()[-20:],
+            },
+            first_violation={"t": fail_t, "measured": float(measured[i]), "bound": float(bound[i])},
+        )
+    elif verdict == FAIL:
+        res.update(
+            verdict=verdict,
+            evidence=f"refuted by a run: {what} = {measured[-1]:.6g} > eps = {eps:g} at T = {stop} >= T_bound = {T_bound:.6g}",
+            first_violation={"t": stop, "measured": float(measured[-1]), "bound": eps, "what": "not reached within T(eps)"},
+        )
+    elif verdict == INCONCLUSIVE:
+        res.update(verdict=verdict, evidence=f"capped at {MAX_ITERS} iterations before T_bound = {T_bound:.3g}")
+    else:
+        res.update(
+            verdict=verdict,
+            evidence=f"not refuted on this run: {what} <= B(t) at all {stop + 1} iterates (t = 0..{stop}, down to "
+            f"{what} = {measured[-1]:.3g}, " + ("where the promise ends" if until_eps else "past eps") + f"); eps = "
+            f"{eps:g} reached at t = {hit} <= T_bound = {T_bound:.4g} (tightness T_bound / T_measured = "
+            f"{T_bound / max(hit, 1):.3g}); the bound exceeds {what} by up to {res['bound_ratio_max']:.3g}x before eps",
+        )
+    return _left_ball(res, tr["dist"], fail_t)
+
+
+def _t_grid(inst: Instance, grid, backend) -> dict:
+    """T_measured (the first t with the measure <= eps) at each eps of the grid, each run with its own hyperparameters
+    (the step size may depend on eps), against T(eps); runs capped at max T(eps) (and MAX_ITERS)."""
+    if inst.optimizer.stochastic:
+        raise InputError(f"an eps grid needs a deterministic algorithm; {inst.optimizer.name} is stochastic")
+    p, w0 = inst.problem, inst.w0
+    d0 = _gap(p, w0)
+    T_bound = np.array([inst.T(e, d0) for e in grid], float)
+    iters = int(min(np.ceil(np.max(T_bound)), MAX_ITERS))
+    hps = [inst.hp(e) for e in grid]
+    dist = Distance(p.argmin, inst.radius)
+    eps = np.asarray(grid, float)
+    if _fused_ngd(inst) and fused.resolve(backend) == "numba":
+        W0 = np.broadcast_to(np.asarray(w0, float), (len(grid), p.dim))
+        fr = fused.ngd_runs(p, W0, [h["gamma"] for h in hps], hps[0]["beta"], eps, iters, p.argmin, False)
+        dist.replay(fr["dist"])
+        T = fr["hit"].astype(float)
+    elif inst.optimizer is get_optimizer(inst.theorem.algorithm):
+        hp = {k: np.array([h[k] for h in hps]) for k in hps[0]}
+        key = "eps_grad" if inst.theorem.measure == "min_grad_norm" else "eps_gap"
+        tr = run(p, inst.optimizer, w0, iters, np.arange(len(grid)), hp, callback=dist, backend="numpy", **{key: eps})
+        T = (tr.hit_grad_t if key == "eps_grad" else tr.hit_gap_t).astype(float)
+    else:  # a foreign optimizer is built for one learning rate: one run per eps
+        T = np.array(
+            [float(trajectory(inst, h, w0, iters, e, backend, record=False)["hit"]) for h, e in zip(hps, eps, strict=True)]
+        )
+    return {
+        "eps": list(grid),
+        "T_measured": T.tolist(),
+        "T_bound": T_bound.tolist(),
+        "capped": bool(iters < np.ceil(np.max(T_bound))),
+        "withheld": _withheld(dist),
+    }
+
+
+def _halved(inst, gamma_eps, n, backend):
+    """The recorded run from w0 at half the step size of eps (the rate step's second run), n iterations at most."""
+    hp = inst.hp(gamma_eps)
+    hp["gamma"] /= 2
+    return trajectory(inst, hp, inst.w0, n, gamma_eps, backend)
+
+
+def _withheld(dist):
+    if dist.exit_t is None:
+        return None
+    return (
+        f"an iterate left the ball of radius {dist.radius:.6g} on which the constants are certified (at t = "
+        f"{dist.exit_t}, max ||w_t - w*|| = {dist.max:.6g})"
+    )
+
+
+def _eigen_starts(problem, w0):
     """w* + R0 v for the eigenvectors v of the smallest and largest eigenvalue of the Hessian at the minimizer (none
-    when the problem has no Hessian), without repeating w0."""
+    when the problem has no Hessian), R0 = ||w0 - w*||, without repeating w0."""
+    R0 = float(np.linalg.norm(w0 - problem.argmin))
     try:
         H = np.asarray(problem.hess(problem.argmin[None])[0], float)
     except NotImplementedError:
@@ -220,109 +442,13 @@ def _eigen_starts(problem, w0, R0):
 
 def _left_ball(res, dist, fail_t=None):
     """Withhold a pass when any iterate left the certified ball, a fail when it left at or before the failing t."""
-    if dist.exit_t is None or res["verdict"] not in (FAIL, PASS):
+    why = _withheld(dist)
+    if why is None or res["verdict"] not in (FAIL, PASS):
         return res
     if res["verdict"] == FAIL and fail_t is not None and fail_t < dist.exit_t:
         return res  # every iterate up to the violation was in the ball
-    res.update(
-        verdict=INCONCLUSIVE,
-        evidence=f"an iterate left the ball of radius {dist.radius:.6g} on which the constants are certified (at "
-        f"t = {dist.exit_t}, max ||w_t - w*|| = {dist.max:.6g}); the {res['verdict']} would not be earned: "
-        f"{res['evidence']}",
-    )
+    res.update(verdict=INCONCLUSIVE, withheld=why, evidence=f"{why}; the {res['verdict']} would not be earned: {res['evidence']}")
     return res
-
-
-def _bound_fn(theorem, vals):
-    B = sp.lambdify(S.t, theorem.bound[0].subs(vals), "numpy")
-
-    def f(t):
-        with np.errstate(all="ignore"):
-            return np.broadcast_to(np.asarray(B(np.asarray(t, float)), float), np.shape(t))
-
-    return f
-
-
-def _deterministic_check(theorem, opt, problem, vals, hp, w0, noise, eps, radius):
-    """The bound at every iterate, past the target eps: a claim "measured <= B(t) for every t" is held against the
-    run until B(t) falls to DEEP_REL * B(0), the measure to DEEP_REL of its start, or DEEP_FACTOR x the iterations
-    the run took to reach eps (at least DEEP_MIN; at most DEEP_FACTOR x T(eps) and MAX_ITERS), so a rate slightly
-    too fast is not passed because the run stopped at eps before the slow mode dominated; T(eps) is held against
-    the first t the run reached eps."""
-    eps = DEFAULT_EPS[theorem.measure] if eps is None else eps
-    if 0 not in theorem.cases:
-        raise InputError(f"theorem {theorem.key} has no T(eps) (cases[0]) to check")
-    B = _bound_fn(theorem, vals)
-    T_bound = _first_below(B, eps, theorem.cases[0][0].T, {**vals, S.eps: eps})
-    iters = int(min(T_bound + 1, MAX_ITERS)) if math.isfinite(T_bound) else MAX_ITERS
-    on_grad = theorem.measure == "min_grad_norm"
-    # where the run first reaches eps (a run stopped there; the T(eps) claim needs no more), so that a loose bound
-    # (T_bound thousands of times t_hit) is not held over millions of iterations after eps
-    first = run(problem, opt, w0, iters, [0], hp, noise=noise, n_checkpoints=1,
-                **{"eps_grad" if on_grad else "eps_gap": eps})  # fmt: skip
-    t_hit = int(first.hit_grad_t[0] if on_grad else first.hit_gap_t[0])
-    deep = _deep_horizon(B, iters)
-    if t_hit >= 0:
-        deep = min(deep, max(DEEP_FACTOR * t_hit, DEEP_MIN, t_hit + 1))
-    start = problem.value_and_grad(np.asarray(w0, float)[None])
-    m0 = float(np.linalg.norm(start[1][0])) if on_grad else float(start[0][0] - problem.fstar)
-    floor = DEEP_REL * m0 if math.isfinite(m0) and m0 > 0 else None  # below it float64 no longer resolves the measure
-    tr = run(
-        problem,
-        opt,
-        w0,
-        deep,
-        [0],
-        hp,
-        noise=noise,
-        eps_gap=None if on_grad else floor,
-        eps_grad=floor if on_grad else None,
-        n_checkpoints=deep + 1,
-        callback=(dist := Distance(problem.argmin, radius)),
-    )
-    stop = int(tr.stop_t[0])
-    t = tr.t[: stop + 1].astype(float)
-    measured = np.minimum.accumulate(tr.grad_norm[0, : stop + 1]) if on_grad else tr.gap[0, : stop + 1]
-    bound = B(t)
-    above = measured > bound * (1 + FLOAT_REL) + 1e-300
-    reached = np.nonzero(measured <= eps)[0]
-    hit = int(t[reached[0]]) if len(reached) else -1
-    what = "min_{k<=t} ||grad f(x_k)||" if on_grad else "Delta_t"
-    res = {
-        "eps": eps,
-        "T_bound": T_bound,
-        "T_measured": hit if hit >= 0 else None,
-        "tightness": (T_bound / hit) if hit > 0 else None,
-        "iterations_run": stop,
-        "measured_last": float(measured[-1]),
-    }
-    fail_t = None
-    verdict = bound_verdict(bool(above.any()), hit >= 0, math.isfinite(T_bound) and stop >= math.ceil(T_bound))
-    if above.any():
-        i = int(np.argmax(above))
-        fail_t = int(t[i])
-        res.update(
-            verdict=verdict,
-            evidence=f"refuted by a run: at t = {int(t[i])}, {what} = {measured[i]:.6g} > bound {bound[i]:.6g} "
-            f"({opt.name} with {_hp_text(hp)}, w0 = {_vec_text(w0)})",
-            witness_run={
-                "t": t[: i + 1].tolist()[-20:],
-                "measured": measured[: i + 1].tolist()[-20:],
-                "bound": bound[: i + 1].tolist()[-20:],
-            },
-        )
-    elif verdict == FAIL:
-        res.update(verdict=verdict, evidence=f"refuted by a run: {what} = {measured[-1]:.6g} > eps = {eps:g} at T = {stop}")
-    elif verdict == INCONCLUSIVE:
-        res.update(verdict=verdict, evidence=f"capped at {MAX_ITERS} iterations before T_bound = {T_bound:.3g}")
-    else:
-        res.update(
-            verdict=verdict,
-            evidence=f"not refuted on this run: {what} <= B(t) at all {stop + 1} iterates (t = 0..{stop}, down to "
-            f"{what} = {measured[-1]:.3g}, past eps); eps = {eps:g} reached at t = {hit} <= T_bound = {T_bound:.4g} "
-            f"(tightness T_bound / T_measured = {T_bound / max(hit, 1):.3g})",
-        )
-    return _left_ball(res, dist, fail_t if above.any() else None)
 
 
 def _deep_horizon(B, iters):
@@ -338,137 +464,12 @@ def _deep_horizon(B, iters):
     return max(iters, t)
 
 
-def _expectation_check(theorem, opt, problem, vals, hp, w0, noise, seeds, iters, delta, radius):
-    # radius is None here (a promise in expectation binds global certificates only); the watch stays for safety
-    from scipy.stats import t as student
-
-    R = STOCHASTIC_SEEDS if seeds is None else int(seeds)
-    K = STOCHASTIC_ITERS if iters is None else int(iters)
-    delta = STOCHASTIC_DELTA if delta is None else float(delta)
-    if R < 2:
-        raise InputError(f"seeds must be >= 2 for a check in expectation, got {R}")
-    if K < 1:
-        raise InputError(f"iters must be >= 1, got {K}")
-    need = 6 * 8 * R * (K + 1)  # the trace's per-step arrays and their working copies
-    if need > memory_limit():
-        raise InputError(
-            f"seeds x iters must fit in memory: {R} x {K} needs ~{need / 2**30:.3g} GiB, the limit here is "
-            f"{memory_limit() / 2**30:.3g} GiB; lower --seeds or --iters"
-        )
-    dist = Distance(problem.argmin, radius)
-    tr = run(
-        problem,
-        opt,
-        w0,
-        K,
-        np.arange(R),
-        hp,
-        noise=noise,
-        stop_at_threshold=False,
-        n_checkpoints=K + 1,
-        callback=dist,
-    )
-    g2 = tr.grad_norm[:, :K] ** 2  # ||grad F(x_k)||^2, k = 0..K-1 (every step is a checkpoint)
-    g2 = np.where(np.isfinite(g2), g2, np.inf)
-    grid = np.unique(np.geomspace(1, K, GRID_POINTS).round().astype(int))
-    A = np.cumsum(g2, axis=1)[:, grid - 1] / grid  # (R, len(grid)): A(t) per run
-    Bt = _bound_fn(theorem, vals)(grid.astype(float))
-    level = delta / len(grid)
-    with np.errstate(invalid="ignore"):
-        lcb = lower_confidence_bound(A, TRUNCATE * Bt, level)
-        mean, sd = A.mean(axis=0), A.std(axis=0, ddof=1)
-        ucb = mean + student.ppf(1 - level, R - 1) * sd / math.sqrt(R)
-    ratio = np.where(mean > 0, Bt / mean, np.inf)
-    j = int(np.argmin(ratio))
-    res = {
-        "runs": R,
-        "iterations_run": K,
-        "delta": delta,
-        "grid": grid.tolist(),
-        "mean": mean.tolist(),
-        "lcb": lcb.tolist(),
-        "ucb": ucb.tolist(),
-        "bound": Bt.tolist(),
-        "tightness": float(ratio[j]) if math.isfinite(ratio[j]) else None,
-        "T_bound": None,
-        "T_measured": None,
-    }
-    where = f"{opt.name} with {_hp_text(hp)}, noise {noise}, w0 = {_vec_text(w0)}, seeds 0..{R - 1}"
-    bad = lcb > Bt * (1 + FLOAT_REL)
-    # fail when a lower bound exceeds B(t) beyond float rounding, pass only when every upper bound is at most B(t)
-    verdict = pointwise_verdict(lcb / (1 + FLOAT_REL), ucb, Bt)
-    if verdict == FAIL:
-        i = int(np.argmax(bad))
-        res.update(
-            verdict=verdict,
-            evidence=f"refuted by {R} runs: at t = {grid[i]}, E[A(t)] >= {lcb[i]:.6g} (distribution-free lower bound, "
-            f"confidence 1 - {delta:g} over the grid; sample mean {mean[i]:.6g}) > bound {Bt[i]:.6g} ({where})",
-            witness_run={"t": grid[: i + 1].tolist(), "mean": mean[: i + 1].tolist(), "bound": Bt[: i + 1].tolist()},
-        )
-    elif verdict == PASS:
-        res.update(
-            verdict=verdict,
-            evidence=f"at all {len(grid)} t of the grid 1..{K}, the Student-t upper confidence bound of E[A(t)] "
-            f"(level {delta:g}) is below B(t) ({R} runs; a statistical statement); tightness min_t B(t) / mean A(t) "
-            f"= {ratio[j]:.3g} at t = {grid[j]}",
-        )
-    else:
-        undecided = ucb > Bt
-        i = int(np.argmax(undecided))
-        res.update(
-            verdict=verdict,
-            evidence=f"at {int(undecided.sum())} of the {len(grid)} t of the grid the bound B(t) lies inside the "
-            f"confidence interval of E[A(t)]: first at t = {grid[i]}, B = {Bt[i]:.6g} within [{lcb[i]:.6g}, "
-            f"{ucb[i]:.6g}] (sample mean {mean[i]:.6g}); more runs (--seeds) narrow it. Tightness min_t B(t) / "
-            f"mean A(t) = {ratio[j]:.3g}",
-        )
-    return _left_ball(res, dist)
-
-
-def lower_confidence_bound(A, c, level):
-    """A lower bound on E[A] (per column of A, rows i.i.d., A >= 0) that holds with probability >= 1 - level for
-    every distribution: E[A] >= E[min(A, c)], and min(A, c)/c lies in [0, 1], where Hoeffding's inequality and the
-    empirical Bernstein bound (Maurer and Pontil 2009, Theorem 4: E Z >= mean - sqrt(2 V ln(2/d) / n)
-    - 7 ln(2/d) / (3 (n - 1)) for Z in [0, 1], V the sample variance) each hold at level / 2; the larger of the two is
-    taken (both hold at once with probability >= 1 - level). c must not depend on A."""
-    n = A.shape[0]
-    Z = np.minimum(A, c) / c
-    d = level / 2
-    mean = Z.mean(axis=0)
-    hoeffding = mean - math.sqrt(math.log(1 / d) / (2 * n))
-    bernstein = mean - np.sqrt(2 * Z.var(axis=0, ddof=1) * math.log(2 / d) / n) - 7 * math.log(2 / d) / (3 * (n - 1))
-    return c * np.maximum(hoeffding, bernstein)
-
-
 def _hp_text(hp):
     return ", ".join(f"{k} = {v:.6g}" if isinstance(v, float) else f"{k} = {v}" for k, v in hp.items())
 
 
 def _vec_text(w):
     return "(" + ", ".join(f"{x:.6g}" for x in np.asarray(w).ravel()) + ")"
-
-
-def _first_below(B, eps, T_expr, vals):
-    """The smallest integer t >= 0 with B(t) <= eps: from the closed form T(eps) (which may degenerate, e.g. a
-    contraction factor 0), corrected by evaluating the bound itself."""
-    # the closed form in float64, its symbols as arguments (substituting floats into SymPy would evaluate a tower
-    # such as exp(exp(exp(1/eps))) in arbitrary precision, for minutes); it only seeds the search
-    syms = sorted(T_expr.free_symbols, key=lambda x: x.name)
-    try:
-        with np.errstate(all="ignore"):
-            args = [complex(sp.N(vals[x], 17)) if x in vals else float("nan") for x in syms]
-            guess = complex(sp.lambdify(syms, T_expr, "numpy")(*[a.real if a.imag == 0 else a for a in args]))
-        t0 = max(0, math.ceil(guess.real)) if guess.imag == 0 and math.isfinite(guess.real) and guess.real < 1e15 else 0
-    except (TypeError, ValueError, OverflowError, ZeroDivisionError, AttributeError, NameError):
-        t0 = 0
-    for _ in range(10_000):
-        if float(B(float(t0))) > eps:
-            t0 += 1
-        elif t0 > 0 and float(B(float(t0 - 1))) <= eps:
-            t0 -= 1
-        else:
-            return t0
-    return math.inf
 
 
 def worst_case(theorem):

@@ -1,7 +1,11 @@
-"""Hold NGD runs against Theorem 1, with two kinds of assertion (as PEPit separates them).
+"""Theorem 1 through the one checker (verify/checks/generic.py, with the rate step), and what is particular to it:
+the printed statement's order held against the measurement, the auditor on given constants, and its figure.
 
-* **Bound** -- the derived bound is an upper bound: confirmed when every iterate of the run stays below it (and
-  T_measured <= T_derived for every eps of the grid), refuted by the first iterate above it, which is reported.
+The checker makes two kinds of assertion (as PEPit separates them):
+
+* **Bound** -- the derived bound is an upper bound: not refuted when every iterate of the run stays below it up to
+  the first Delta_t <= eps (the derivation's horizon) and T_measured <= T_derived for every eps of the grid,
+  refuted by the first iterate above it, which is reported.
 * **Rate** -- the measured q and T(eps) exponent are compared with the predicted ones only where the bound is
   tight by construction: the problem's PL certificate is an equality (``PL.tight``, the power family) and the
   constants are its certified ones. Elsewhere the looseness is reported without a verdict on the rate.
@@ -15,51 +19,47 @@ exponent interval (OLS 95% interval joined with the leave-one-out slopes over th
 """
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from insgd.theory.numbers import InputError, decimal_value, exact
-from insgd.verify.checks.rate import Assertion, ComplexityResult, RegimeResult, complexity_check, regime_check
-from insgd.verify.checks.setup import MAX_ITERS, Setup, _predict, given_setup, tightest_setup
+from insgd.verify.checks.rate import ComplexityResult, RegimeResult
+from insgd.verify.checks.result import Assertion, Check
 from insgd.verify.verdicts import (
     BY_DERIVATION,
     CONTRADICTED,
     FAIL,
     INCOMPLETE,
     INCONCLUSIVE,
-    NOT_ASSESSED,
     PASS,
     all_claims,
     check_from_claim,
-    rate_verdict,
-    worst,
 )
 
 
-@dataclass
-class CheckResult:
-    problem: str
-    params: dict
-    setup: dict
+@dataclass(kw_only=True)
+class CheckResult(Check):
+    """Theorem 1's check: a Check (constants = the setup) with the measured regime and T(eps) grid."""
+
     regime: RegimeResult
     complexity: ComplexityResult
-    assertions: list
     paper_agrees: bool
     disagreement: str
-    warnings: list
     constants_audit: dict | None = None
+    theorem: str = "theorem1.derived"
 
     @property
-    def verdict(self):
-        return worst(a.verdict for a in self.assertions if a.kind in ("bound", "rate"))  # printed claims are findings
+    def setup(self) -> dict:
+        return self.constants
 
     def statement(self) -> str:
         """The verdict as a sentence that names what was checked (verify.verdicts: a pass is not a proof)."""
         c, st = self.complexity, self.setup
         what = (
             f"the derived Theorem 1 on {st['problem_label']}, beta = {st['beta_exact']}, with {st['constants_source']} "
-            f"constants on {st['region']}: the bound at every iterate of one run at gamma(eps = {self.regime.eps:g}), and "
+            f"constants on {st['region']}: the bound at every iterate up to eps = {self.regime.eps:g} (runs at gamma(eps) "
+            f"from {self.details.get('starts', 1)} start(s)), and "
             f"T_measured <= T_derived for each of {len(c.eps)} eps in [{min(c.eps):g}, {max(c.eps):g}]"
         )
         return {PASS: f"not refuted: {what}", FAIL: f"refuted: {what}"}.get(self.verdict, f"inconclusive: {what}")
@@ -78,8 +78,10 @@ class CheckResult:
         r, c = self.regime, self.complexity
         looseness = [a / b for a, b in zip(c.T_derived, c.T_measured, strict=True) if b > 0]
         return {
+            "theorem": self.theorem,
             "problem": self.problem,
             "params": self.params,
+            "constants": self.setup,
             **self.setup,
             "regime": r.regime_predicted,
             "regime_measured": r.regime_measured,
@@ -115,145 +117,38 @@ class CheckResult:
         }
 
 
-def _assertions(s: Setup, r: RegimeResult, c: ComplexityResult, paper_agrees: bool) -> list:
-    out = []
-    if r.bound_holds is None:
-        out.append(
-            Assertion(
-                "derived bound at every iterate",
-                "bound",
-                INCONCLUSIVE,
-                r.withheld or f"the run was capped at {MAX_ITERS} iterations before T_derived = {r.T_derived:.3g}",
-            )
-        )
-    elif r.bound_holds:
-        out.append(
-            Assertion(
-                "derived bound at every iterate",
-                "bound",
-                PASS,
-                f"not refuted on this run: Delta_t <= bound(t) at all {r.T_hit + 1} iterates up to Delta <= eps = "
-                f"{r.eps:g} (t = {r.T_hit}); the bound exceeds Delta_t by up to {r.bound_ratio_max:.3g}x",
-            )
-        )
-    else:
-        v = r.first_violation
-        out.append(
-            Assertion(
-                "derived bound at every iterate",
-                "bound",
-                FAIL,
-                f"at t = {v['t']}: Delta_t = {v['gap']:.6g} > bound {v['bound']:.6g}",
-                dict(v),
-            )
-        )
-    if c.T_sound is None:
-        out.append(
-            Assertion(
-                "T_measured <= T_derived",
-                "bound",
-                INCONCLUSIVE,
-                c.withheld or "some runs were capped before reaching eps and before T_derived",
-            )
-        )
-    else:
-        out.append(
-            Assertion(
-                "T_measured <= T_derived",
-                "bound",
-                PASS if c.T_sound else FAIL,
-                f"not refuted on this grid: each of the {len(c.eps)} eps in [{min(c.eps):g}, {max(c.eps):g}] reached "
-                "within T_derived"
-                if c.T_sound
-                else "; ".join(
-                    f"eps={e:g}: "
-                    + (f"T_measured {tm:.0f} > T_derived {td:.3g}" if tm >= 0 else f"not reached within T_derived = {td:.3g}")
-                    for e, tm, td in c.unsound
-                ),
-            )
-        )
-    if s.tight and s.source == "certified":
-        lo, hi = r.q_interval
-        out.append(
-            Assertion(
-                "rate q (tight instance)",
-                "rate",
-                rate_verdict(lo, hi, r.q_predicted),
-                f"q predicted {r.q_predicted:.5g}, measured {r.q_measured:.5g} (extrapolated to gamma -> 0 "
-                f"from gamma and gamma/2) with interval [{lo:.5g}, {hi:.5g}]; measured regime "
-                f"{r.regime_measured}"
-                if math.isfinite(r.q_measured)
-                else f"q predicted {r.q_predicted:.5g}; not measurable: the run does not decrease",
-            )
-        )
-        elo, ehi = c.exponent_interval
-        tlo, thi = sorted((c.exponent_derived, c.exponent_derived_local))
-        # On a tight instance T_measured and T_derived share their asymptotic exponent; on a finite grid the measured
-        # slope is held against the span between the derived T's own slope on the grid and the asymptotic exponent.
-        out.append(
-            Assertion(
-                "T(eps) exponent (tight instance)",
-                "rate",
-                rate_verdict(elo, ehi, tlo, thi),
-                (
-                    f"derived: {c.exponent_derived:.4g} asymptotically, {c.exponent_derived_local:.4g} on this "
-                    f"grid; measured {c.exponent_measured:.4g} with interval [{elo:.4g}, {ehi:.4g}] (95% fit "
-                    "interval joined with the leave-one-out slopes)" + (" (T / log(1/eps) fitted)" if c.log_factor else "")
-                )
-                if math.isfinite(elo) and math.isfinite(ehi) and math.isfinite(c.exponent_derived_local)
-                else f"derived: {c.exponent_derived:.4g} asymptotically; measured: not measurable (too few eps of the "
-                "grid reached)",
-            )
-        )
-    else:
-        why = (
-            "the constants are given, not certified"
-            if s.source == "given"
-            else "the PL certificate is not an equality on this problem"
-        )
-        out.append(
-            Assertion(
-                "rate",
-                "rate",
-                NOT_ASSESSED,
-                f"{why}: the bound is an upper bound whose shape need not be attained; q measured "
-                f"{r.q_measured:.4g} (interval [{r.q_interval[0]:.4g}, {r.q_interval[1]:.4g}]) vs "
-                f"{r.q_predicted:.4g} predicted; T exponent measured "
-                + (f"{c.exponent_measured:.4g}" if np.isfinite(c.exponent_measured) else "not measurable (< 3 eps reached)")
-                + f" vs derived {c.exponent_derived:.4g}",
-            )
-        )
-    if c.exponent_paper is not None and np.isfinite(c.exponent_interval[0]):
-        # An O(eps^-e) claim is asymptotic: a finite grid alone cannot refute it. It is contradicted here only when
-        # the derivation puts T's order above the printed one AND, on an instance where the bound is tight (the rate
-        # assertions passed: the measured slope agrees with the derived T(eps) on the same grid), the measured
-        # exponent interval lies above e too.
-        lo, hi = c.exponent_interval
-        above = lo > c.exponent_paper
-        rate_agrees = (
-            bool(out) and all(a.verdict == PASS for a in out if a.kind == "rate") and s.tight and s.source == "certified"
-        )
-        verdict = (
-            CONTRADICTED
-            if above and not paper_agrees and rate_agrees
-            else "consistent"
-            if lo <= c.exponent_paper
-            else "above on this grid (the derivation agrees with the printed order)"
-            if paper_agrees
-            else "above on this grid (not a tight instance: no contradiction is earned)"
-        )
-        out.append(
-            Assertion(
-                "printed T = O(eps^-e)",
-                "printed",
-                verdict,
-                f"printed e = {c.exponent_paper:.4g}, derived {c.exponent_derived:.4g} asymptotically and "
-                f"{c.exponent_derived_local:.4g} on this grid; measured exponent interval [{lo:.4g}, {hi:.4g}] on eps in "
-                f"[{min(c.eps):g}, {max(c.eps):g}]" + (" (T / log(1/eps) fitted)" if c.log_factor else ""),
-                {"printed_below_measured": verdict == CONTRADICTED},
-            )
-        )
-    return out
+def _printed(s, c: ComplexityResult, pred, assertions) -> Assertion | None:
+    """The printed O(eps^-e) against the measured exponent. An O claim is asymptotic: a finite grid alone cannot
+    refute it. It is contradicted here only when the derivation puts T's order above the printed one AND, on an
+    instance where the bound is tight (the rate assertions passed: the measured slope agrees with the derived T(eps)
+    on the same grid), the measured exponent interval lies above e too."""
+    if c.exponent_paper is None or not np.isfinite(c.exponent_interval[0]):
+        return None
+    lo, hi = c.exponent_interval
+    above = lo > c.exponent_paper
+    rates = [a for a in assertions if a.kind == "rate"]
+    rate_agrees = bool(rates) and all(a.verdict == PASS for a in rates) and s["tight"] and s["constants_source"] == "certified"
+    verdict = (
+        CONTRADICTED
+        if above and not pred.paper_agrees and rate_agrees
+        else "consistent"
+        if lo <= c.exponent_paper
+        else "above on this grid (the derivation agrees with the printed order)"
+        if pred.paper_agrees
+        else "above on this grid (not a tight instance: no contradiction is earned)"
+    )
+    return Assertion(
+        "printed T = O(eps^-e)",
+        "printed",
+        verdict,
+        f"printed e = {c.exponent_paper:.4g}, derived {c.exponent_derived:.4g} asymptotically and "
+        f"{c.exponent_derived_local:.4g} on this grid; measured exponent interval [{lo:.4g}, {hi:.4g}] on eps in "
+        f"[{min(c.eps):g}, {max(c.eps):g}]" + (" (T / log(1/eps) fitted)" if c.log_factor else ""),
+        {"printed_below_measured": verdict == CONTRADICTED},
+    )
+
+
+GIVEN_NAMES = {"L0": "L_0", "L1": "L_1", "alpha": "alpha", "rho": "rho", "mu": "mu"}  # API name -> record symbol
 
 
 def check(
@@ -268,68 +163,160 @@ def check(
     backend=None,
     optimizer=None,
 ) -> CheckResult:
-    """Bound and rate checks of Theorem 1 for NGD with normalization beta on problem, with the problem's certified
-    constants (generalized=True: the certificate with L1 > 0; rho: the certified mu at this rho), or with
-    `constants` (dict L0, L1, alpha, rho, mu) claimed by the user, which the auditor tests. backend: "numba" runs
+    """Theorem 1 (derived) through the one checker (generic.check_theorem with the rate step), for NGD with
+    normalization beta on problem, with the problem's certified constants (generalized=True: the certificate with
+    L1 > 0; rho: the certified mu at this rho), or with `constants` (dict L0, L1, alpha, rho, mu) claimed by the user,
+    which the auditor tests; and the printed statement's order against the measured exponent. backend: "numba" runs
     the NGD loops compiled (numerics/fused.ngd_runs, the engine's loop step for step), "numpy" through the engine;
     None: numba when installed. optimizer: an engine Optimizer to hold against the theorem instead of the engine's NGD
     (numerics/foreign.py: it receives Theorem 1's gamma(eps) as its learning rate and must normalize with this beta)."""
-    if constants is None:
-        s = tightest_setup(problem, beta, w0, generalized=generalized, rho=rho)
-    else:
-        s = given_setup(problem, beta, w0=w0, **constants)
-    if optimizer is not None:
-        s = replace(s, optimizer=optimizer)
-    if not (exact(s.alpha) <= s.beta <= 1):
-        raise InputError(f"beta must satisfy alpha <= beta <= 1 with alpha = {s.alpha:g}, got {beta}")
+    from insgd.theory.ngd import THEOREM1_DERIVED
+    from insgd.verify.checks.generic import check_theorem
+
+    beta = exact(beta)
     eps_grid = np.geomspace(1e-2, 1e-5, 5) if eps_grid is None else np.asarray(eps_grid, float)
-    pred = _predict(s, float(np.min(eps_grid)))
-    reg = regime_check(s, float(np.min(eps_grid)), backend)
-    comp = complexity_check(s, eps_grid, backend)
-    assertions = _assertions(s, reg, comp, pred.paper_agrees)
+    given = None if constants is None else {GIVEN_NAMES[k]: v for k, v in constants.items()}
+    if given is not None and not exact(constants["alpha"]) <= beta <= 1:
+        raise InputError(f"beta must satisfy alpha <= beta <= 1 with alpha = {constants['alpha']}, got {beta}")
+    res = check_theorem(
+        THEOREM1_DERIVED,
+        problem,
+        w0=w0,
+        values={"beta": beta},
+        eps_grid=eps_grid,
+        rate=True,
+        constants=given,
+        select={"generalized": generalized, "rho": rho},
+        backend=backend,
+        optimizer=optimizer,
+    )
+    d = res.details
+    s = setup_view(problem, res, beta)
+    pred = _predict_from(s, float(np.min(eps_grid)), d["delta0"])
+    regime, comp = _regime_result(res, pred), _complexity_result(res, pred)
+    assertions = list(res.assertions)
+    if (printed := _printed(s, comp, pred, assertions)) is not None:
+        assertions.append(printed)
     audit = None
-    if s.source == "given":
-        audit = audit_given(s, audit_time_s)
+    if given is not None:
+        audit = audit_given(problem, np.asarray(d["w0"]), constants, audit_time_s)
         verdict = check_from_claim(audit["verdict"])
         assertions.insert(0, Assertion("given constants hold on the region", "bound", verdict, audit["evidence"], audit))
-    setup = {
-        "problem_label": problem.label(),
-        "L0": s.L0,
-        "L1": s.L1,
-        "alpha": s.alpha,
-        "rho": s.rho,
-        "mu": s.mu,
-        "region": s.region,
-        "beta": float(s.beta),
-        "beta_exact": str(s.beta),
-        "w0": s.w0.tolist(),
-        "constants_source": s.source,
-        "constants_status": s.status or s.source,  # for display: how the constants were obtained
-        "tight": s.tight,
-    }
     return CheckResult(
         problem=problem.name,
         params=problem.params(),
-        setup=setup,
-        regime=reg,
+        constants=s,
+        regime=regime,
         complexity=comp,
         assertions=assertions,
         paper_agrees=pred.paper_agrees,
         disagreement=pred.disagreement,
         warnings=list(pred.warnings),
         constants_audit=audit,
+        details=d,
     )
 
 
-def audit_given(s: Setup, time_s) -> dict:
-    """The auditor on user-given constants, over the box the iterates stay in (literal form and PL)."""
+def setup_view(problem, res, beta) -> dict:
+    """The constants of a Theorem 1 check as its JSON shows them (one row of the report's table)."""
+    c, d = res.constants, res.details
+    status = d["constants_status"] or d["constants_source"]
+    return {
+        "problem_label": problem.label(),
+        "L0": c["L_0"],
+        "L1": c["L_1"],
+        "alpha": c["alpha"],
+        "rho": c["rho"],
+        "mu": c["mu"],
+        "region": d["region"],
+        "beta": float(beta),
+        "beta_exact": str(beta),
+        "w0": d["w0"],
+        "constants_source": d["constants_source"],
+        "constants_status": status,
+        "tight": d["tight"],
+    }
+
+
+def _predict_from(s: dict, eps, d0):
+    """predict_ngd at the check's constants (the printed statement's orders, the disagreement, the warnings): exponents
+    as the simplest rationals within float precision, scales as their exact binary values (verify/checks/binding.py)."""
+    from insgd.theory.ngd import predict_ngd
+    from insgd.theory.numbers import binary_value
+
+    return predict_ngd(
+        binary_value(s["L0"]),
+        binary_value(s["L1"]),
+        exact(s["alpha"]),
+        exact(s["beta_exact"]),
+        exact(s["rho"]),
+        binary_value(s["mu"]),
+        exact(eps),
+        binary_value(d0),
+    )
+
+
+def _regime_result(res, pred) -> RegimeResult:
+    d = res.details
+    rate, tr = res.raw.get("rate", {}), res.raw["trajectory"]
+    bound = next(a for a in res.assertions if a.name.endswith("bound at every iterate"))
+    fv = d.get("first_violation")
+    sub = rate.get("sampled", np.arange(len(tr["t"]))[:400])
+    return RegimeResult(
+        regime_predicted=d["regime"],
+        regime_measured=rate.get("regime_measured", "not measurable"),
+        q_predicted=rate.get("q_predicted", float(pred.q)),
+        q_measured=rate.get("q_measured", math.nan),
+        q_interval=rate.get("q_interval", (math.nan, math.nan)),
+        q_fit_ci=rate.get("q_fit_ci", (math.nan, math.nan)),
+        q_bias=rate.get("q_bias", math.nan),
+        bound_holds={PASS: True, FAIL: False}.get(bound.verdict),
+        first_violation=None
+        if fv is None
+        else {"t": fv["t"], "gap": fv["measured"], "bound": fv["bound"]}
+        | ({"what": "Delta_T > eps at T = T_derived"} if "what" in fv else {}),
+        bound_ratio_max=d["bound_ratio_max"],
+        T_derived=float(d["T_bound"]),
+        T_hit=tr["hit"],
+        budget_binds=bound.verdict == INCONCLUSIVE and not d.get("withheld"),
+        eps=d["eps"],
+        withheld=d.get("withheld"),
+        t=np.asarray(tr["t"])[sub].tolist(),
+        gap=np.asarray(tr["measured"])[sub].tolist(),
+        bound=np.asarray(tr["bound"])[sub].tolist(),
+    )
+
+
+def _complexity_result(res, pred) -> ComplexityResult:
+    h = res.details["t_grid"]
+    return ComplexityResult(
+        eps=h["eps"],
+        T_measured=h["T_measured"],
+        T_derived=h["T_bound"],
+        exponent_measured=h["exponent_measured"],
+        exponent_ci=h["exponent_ci"],
+        exponent_interval=h["exponent_interval"],
+        exponent_derived=h["exponent_derived"],
+        exponent_derived_local=h["exponent_derived_local"],
+        exponent_paper=None if pred.T_exponent_paper is None else float(pred.T_exponent_paper),
+        log_factor=h["log_factor"],
+        T_sound=h["T_sound"],
+        capped=h["capped"],
+        fit=res.raw["fit"],
+        unsound=h["unsound"],
+        withheld=h["withheld"],
+    )
+
+
+def audit_given(p, w0, constants, time_s) -> dict:
+    """The auditor on user-given constants (L0, L1, alpha, rho, mu, as typed), over the box the iterates stay in
+    (literal form and PL)."""
     from insgd.verify.audit.auditor import audit_problem
 
-    p = s.problem
-    R = float(np.linalg.norm(s.w0 - p.argmin))
+    R = float(np.linalg.norm(np.asarray(w0, float) - p.argmin))
     c = p.argmin if p.dim == 1 else None
     box = None if c is None else (decimal_value(c[0] - R), decimal_value(c[0] + R))
-    e = s.exact
+    e = {k: str(v) for k, v in constants.items()}
     res = audit_problem(
         p, box=box, pl_claims=[(e["rho"], e["mu"])], smooth_claims=[("literal", e["L0"], e["L1"], e["alpha"])], time_s=time_s
     )

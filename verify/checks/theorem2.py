@@ -8,37 +8,31 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import sympy as sp
-from scipy import stats
 
-from insgd.numerics.constants import Smooth
 from insgd.numerics.engine import run
 from insgd.theory import symbols as S
 from insgd.theory.insgd import LEMMA2_CHEBYSHEV, LEMMA2_PINELIS, T_order, predict_insgd
 from insgd.theory.numbers import InputError, binary_value, exact
-from insgd.verify.checks.setup import L1_FLOOR, tightest_setup
+from insgd.verify.checks.instance import default_start
+from insgd.verify.checks.probability import clopper_pearson  # noqa: F401 (public)
+from insgd.verify.checks.result import Check
+from insgd.verify.checks.setup import L1_FLOOR
 from insgd.verify.progress import bar
 from insgd.verify.verdicts import FAIL, INCONCLUSIVE, PASS, interval_verdict
 
 DEFAULT_BUDGET = 200_000  # iterations a Theorem 2 check may run per seed; reported when it binds
 
 
-def clopper_pearson(k, n, level=0.95):
-    a = (1 - level) / 2
-    lo = 0.0 if k == 0 else float(stats.beta.ppf(a, k, n - k + 1))
-    hi = 1.0 if k == n else float(stats.beta.ppf(1 - a, k + 1, n - k))
-    return lo, hi
+@dataclass(kw_only=True)
+class Theorem2Result(Check):
+    """Theorem 2's check: the one checker's Check (its assertion: the printed promise P(hit within T) >= 1/2), with
+    the prediction it used and the hitting times it measured."""
 
-
-@dataclass
-class Theorem2Result:
-    problem: str
-    params: dict
     tau1: float
     tau2: float
     beta: float
     eps: float
     seeds: int
-    constants: dict
     T: object
     gamma: float
     B: int
@@ -50,24 +44,15 @@ class Theorem2Result:
     fraction_within_T: float
     fraction_ci: tuple
     T_hit: list = field(repr=False)
-    warnings: list = field(default_factory=list)
     h_active_fraction: float = 0.0  # fraction of I-NSGD steps (all seeds) with h_t > 1: the normalization acted
     B_prime_derived: int = 0
     precondition: str | None = None  # a precondition of the derived theorem that fails here (then: inconclusive)
+    theorem: str = "theorem2.printed"
 
     @property
     def T_hit_median(self):
         h = np.array([x for x in self.T_hit if x >= 0], float)
         return float(np.median(h)) if len(h) > self.seeds / 2 else None
-
-    @property
-    def verdict(self):
-        """The claim is P(hit within T) >= 1/2: confirmed when the 95% interval lies above 1/2; refuted when it lies
-        below and every run had its full T; inconclusive otherwise (the interval straddles 1/2, or the iteration
-        budget ended runs before T, so a run counted as a miss might still have hit within T)."""
-        if self.precondition:
-            return INCONCLUSIVE  # the derived theorem promises nothing here
-        return interval_verdict(*self.fraction_ci, 0.5, at_least=True, complete=not self.not_finished)
 
     def statement(self) -> str:
         """The verdict as a sentence naming what was checked (verify.verdicts)."""
@@ -77,7 +62,7 @@ class Theorem2Result:
             f"{self.tau1:g}, tau2 = {self.tau2:g}), beta = {self.beta:g}, reached ||grad F|| <= {self.eps:g} within "
             f"T = {self.T} (95% Clopper-Pearson [{lo:.3g}, {hi:.3g}] against the claimed probability 1/2)"
         )
-        if self.precondition:
+        if self.precondition and self.verdict == INCONCLUSIVE:
             return f"inconclusive: {self.precondition}; the derived Theorem 2 promises nothing here ({what})"
         return {
             PASS: f"not refuted (a statistical statement): {what}",
@@ -86,6 +71,7 @@ class Theorem2Result:
 
     def to_json(self):
         d = asdict(self)
+        d.pop("raw"), d.pop("details")
         hits = np.array([x for x in self.T_hit if x >= 0], float)
         d.update(
             T=self.T if isinstance(self.T, int) else str(self.T),
@@ -97,33 +83,6 @@ class Theorem2Result:
             looseness=None if self.T_hit_median in (None, 0) else float(self.T) / self.T_hit_median,
         )
         return d
-
-
-def theorem2_setup(problem, w0=None):
-    """Constants for Theorem 2 with a real L1 (so that h_t = max{1, (4 L1 gamma)^(1/beta)(2||g'|| + delta)} can exceed
-    1): the literal form if it has L1 > 0 on the ball the iterates start in, else the segment form (said in a
-    warning), else the literal form with L1 floored (the normalization is then inert: h_active_fraction says so)."""
-    s = tightest_setup(problem, 1, w0)
-    R = float(np.linalg.norm(s.w0 - problem.argmin))
-    cons = problem.certify(radius=R)
-    notes = []
-    for form in ("literal", "segment", "hessian"):
-        cands = [
-            c
-            for c in cons.smooth
-            if isinstance(c, Smooth) and c.form == form and c.L1 > 0 and c.region.is_global  # paths may leave any ball
-        ]
-        c = min(cands, key=lambda c: (c.alpha, c.L0 + c.L1), default=None)
-        if c is not None:
-            if form != "literal":
-                notes.append(
-                    f"Assumption 1 in the {form} form (L1 > 0); the literal form has no L1 > 0 certificate "
-                    "here, so the proof's descent step needs the max of ||grad F|| over each step"
-                )
-            L0 = c.L0 if c.L0 > 0 else L1_FLOOR  # L0 = 0 certifies every L0 > 0
-            return s, {"L0": L0, "L1": c.L1, "alpha": c.alpha, "form": form, "region": str(c.region)}, notes
-    notes.append("no certificate with L1 > 0: L1 is floored at 1e-9, so h_t = 1 and I-NSGD runs as minibatch SGD")
-    return s, {"L0": s.L0, "L1": max(s.L1, L1_FLOOR), "alpha": s.alpha, "form": "literal", "region": s.region}, notes
 
 
 def theorem2_prediction(c, tau1, tau2, beta, d0, eps):
@@ -142,35 +101,32 @@ def theorem2_prediction(c, tau1, tau2, beta, d0, eps):
 def theorem2_check(
     problem, tau1, tau2, beta, eps, seeds=64, budget=DEFAULT_BUDGET, w0=None, seed0=0, quiet=True
 ) -> Theorem2Result:
-    """Run I-NSGD with Theorem 2's gamma, B, B', delta and clipping (4 L1 gamma)^(1/beta) on problem wrapped in the
-    synthetic oracle with (tau1, tau2); stop each run at its first ||grad F|| <= eps, or at min(T, budget)."""
+    """Theorem 2 as printed through the one checker (generic.check_theorem, measure hit_probability): I-NSGD with
+    its gamma, B, B', delta and clipping (4 L1 gamma)^(1/beta) on problem wrapped in the synthetic oracle with (tau1,
+    tau2); each run stops at its first ||grad F|| <= eps, or at min(T, budget). Assumption 1's constants: the literal
+    form with L1 > 0 (so that h_t can exceed 1), else the segment and Hessian forms (said in a warning), else L1
+    floored (the normalization is then inert: h_active_fraction says so); global certificates only (the oracle's
+    paths may leave any ball). quiet is accepted for compatibility (the runs show no progress)."""
+    from insgd.theory.insgd import THEOREM2_PRINTED
+    from insgd.verify.checks.generic import check_theorem
+
     if not 0 < beta <= 1:
         raise InputError(f"beta must satisfy 0 < beta <= 1, got {beta}")
-    s, c, notes = theorem2_setup(problem, w0)
-    d0 = float(problem.value(s.w0[None])[0] - problem.fstar)
-    pred = theorem2_prediction(c, tau1, tau2, beta, d0, eps)
-    T = pred.T
-    iters = int(min(float(T), budget))
-    gamma = float(pred.gamma)
-    warnings = notes + list(pred.warnings)
-    if c["region"] != "global":
-        warnings.append(f"Assumption 1 is certified on {c['region']} only; stochastic iterates may leave it")
-    budget_binds = float(T) > budget
-    hp = {"gamma": gamma, "beta": beta, "batch": pred.B, "batch_prime": pred.B_prime, "delta": float(pred.delta), "L1": c["L1"]}
-    tr = run(problem, "insgd", s.w0, iters, np.arange(seed0, seed0 + seeds), hp, noise=(tau1, tau2), eps_grad=eps, quiet=quiet)
-    hit = tr.hit_grad_t
-    k = int(np.sum(hit >= 0))
-    not_finished = seeds - k if budget_binds else 0
-    if not_finished:
-        warnings.append(
-            f"{not_finished} run(s) reached the budget of {budget} iterations before T = {float(T):.3g}: "
-            "they might still hit within T, so a fraction below 1/2 is inconclusive"
-        )
-    steps = int(tr.stop_t.sum())
-    h_frac = float(tr.final_state["h_active"].sum() / steps) if steps else 0.0
-    pre = None
-    if c["L1"] > L1_FLOOR and exact(c["alpha"]) > exact(beta):  # with L1 = 0 the alpha term vanishes from the proof
-        pre = f"the proof's precondition alpha <= beta fails (alpha = {c['alpha']:.4g} > beta = {beta:g})"
+    res = check_theorem(
+        THEOREM2_PRINTED,
+        problem,
+        eps=eps,
+        w0=w0,
+        noise=(tau1, tau2),
+        values={"beta": beta},
+        seeds=np.arange(seed0, seed0 + seeds),
+        iters=budget,
+        select={"generalized": True, "forms": ("segment", "hessian"), "floor": L1_FLOOR},
+    )
+    d, c = res.details, res.constants
+    cons = {"L0": c["L_0"], "L1": c["L_1"], "alpha": c["alpha"], "form": d["form"], "region": d["region"]}
+    pred = theorem2_prediction(cons, tau1, tau2, beta, d["delta0"], eps)
+    hp = d["hyperparameters"]
     return Theorem2Result(
         problem=problem.name,
         params=problem.params(),
@@ -179,22 +135,23 @@ def theorem2_check(
         beta=beta,
         eps=eps,
         seeds=seeds,
-        constants={**c, "delta0": d0, "constants_status": problem.certify().status},
-        T=pred.T,
-        gamma=gamma,
-        B=pred.B,
-        B_prime=pred.B_prime,
-        delta=float(pred.delta),
-        budget=iters,
-        hits_within_T=k,
-        not_finished=not_finished,
-        fraction_within_T=k / seeds,
-        fraction_ci=clopper_pearson(k, seeds),
-        T_hit=hit.tolist(),
-        warnings=warnings,
-        h_active_fraction=h_frac,
+        constants={**cons, "delta0": d["delta0"], "constants_status": d["constants_status"]},
+        T=d["T"],
+        gamma=hp["gamma"],
+        B=hp["batch"],
+        B_prime=hp["batch_prime"],
+        delta=hp["delta"],
+        budget=d["budget"],
+        hits_within_T=d["hits_within_T"],
+        not_finished=d["not_finished"],
+        fraction_within_T=d["fraction_within_T"],
+        fraction_ci=d["fraction_ci"],
+        T_hit=d["T_hit"],
+        warnings=list(res.warnings) + list(pred.warnings),
+        h_active_fraction=d["h_active_fraction"],
         B_prime_derived=pred.B_prime_derived,
-        precondition=pre,
+        precondition=d.get("precondition"),
+        assertions=res.assertions,
     )
 
 
@@ -308,13 +265,13 @@ def complexity_insgd(problem, tau1, tau2, beta, eps_grid, seeds=16, budget=DEFAU
         "exponent_theorem": float(T_order()[0]),
     }
     if tuned_gamma is not None:
-        s = tightest_setup(problem, beta)
+        w0 = default_start(problem)
         tuned = []
         for e in eps_grid:
             tr = run(
                 problem,
                 "insgd",
-                s.w0,
+                w0,
                 budget,
                 np.arange(seeds),
                 {"gamma": tuned_gamma, "beta": beta, "batch": 1, "batch_prime": 1, "delta": tau2 / tau1, "k": 1.0},

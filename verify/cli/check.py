@@ -97,14 +97,14 @@ def cmd_check_theorem(args) -> int:
     problem = _load_problem(args)
     eps = None if args.eps is None else parse_float("eps", args.eps, lo=0)
     opts = dict(eps=eps, noise=_noise(args.noise), batch=args.batch, seeds=args.seeds, iters=args.iters)
-    results = [check_theorem(theorem, problem, **opts)]
+    results = [check_theorem(theorem, problem, **opts).to_json()]
     if args.worst_case == "pep":
         from insgd.verify.checks.brackets import theorem_worst_case
 
         results[0]["worst_case_pep"] = theorem_worst_case(theorem, problem)
     family = worst_case(theorem) if args.worst_case == "family" else None
     if family is not None:
-        results.append(check_theorem(theorem, family, **opts) | {"worst_case": True})
+        results.append(check_theorem(theorem, family, **opts).to_json() | {"worst_case": True})
     if args.worst_case == "family" and family is None:
         results[0]["worst_case_note"] = f"no family known to the toolkit is tight for {', '.join(theorem.assumption_keys)}"
     code = 1 if any(r["verdict"] == FAIL for r in results) else 0

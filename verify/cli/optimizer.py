@@ -57,7 +57,7 @@ def check_optimizer(args) -> list:
             r = check_theorem(th, problem, optimizer=opt, **opts)
         except TypeError as e:  # the constructor refused a --kw
             raise InputError(f"{opt.name} refused the keyword arguments: {str(e)[:160]}") from None
-        out.append(r | {"theorem_algorithm": th.algorithm})
+        out.append(r.to_json() | {"theorem_algorithm": th.algorithm})
     return out
 
 

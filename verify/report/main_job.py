@@ -59,12 +59,14 @@ def _check_case(args):
 
 def _cost(prob, beta, opts, grid) -> float:
     """A check's expected cost, for scheduling only: its derived T at the smallest eps (inf when it cannot say)."""
-    from insgd.verify.checks.setup import _predict, tightest_setup
+    from insgd.theory.ngd import THEOREM1_DERIVED
+    from insgd.verify.checks.instance import prepare
 
     try:
-        s = tightest_setup(prob, beta, **{k: v for k, v in opts.items() if k in ("w0", "generalized", "rho")})
-        d0 = float(prob.value(np.asarray(s.w0, float)[None])[0] - prob.fstar)
-        return float(_predict(s, float(min(grid)), d0).T_derived)
+        select = {k: v for k, v in opts.items() if k in ("generalized", "rho")}
+        inst = prepare(THEOREM1_DERIVED, prob, w0=opts.get("w0"), values={"beta": beta}, select=select, eps=min(grid))
+        d0 = float(prob.value(np.asarray(inst.w0, float)[None])[0] - prob.fstar)
+        return float(inst.T(float(min(grid)), d0))
     except Exception:  # noqa: BLE001 (a case the check itself will report on)
         return math.inf
 
@@ -226,7 +228,7 @@ def theorems_section():
         family = worst_case(t)
         for prob in THEOREM_PROBLEMS + ([family] if family is not None else []):
             try:
-                r = check_theorem(t, prob, **_oracle_for(t, prob is family))
+                r = check_theorem(t, prob, **_oracle_for(t, prob is family)).to_json()
             except InputError as e:
                 r = {
                     "theorem": t.key,

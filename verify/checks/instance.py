@@ -1,0 +1,290 @@
+"""A theorem record at a problem's constants: everything a run of its algorithm and a verdict on it need.
+
+`prepare` binds the record's constants (verify/checks/binding.py: from certificates by the one policy, or as a user
+gives them), takes the record's free symbols from the caller (e.g. beta), refuses a condition that fails, and decides
+the regime exactly. The resulting `Instance` evaluates the record's formulas per eps: the hyperparameters (the step
+size may depend on eps, as Theorem 1's gamma(eps) does), the bound B(t), the iteration count T(eps), a parameter
+(Theorem 1's q), and the asymptotic order of T(eps). Formulas are substituted exactly (theory/numbers.py rules) and
+evaluated in float64 only at the end.
+"""
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from insgd.numerics.constants import Region
+from insgd.numerics.optimizers import get_optimizer
+from insgd.theory import symbols as S
+from insgd.theory.asymptotics import order_in_inverse_eps, small_eps_form
+from insgd.theory.numbers import InputError, binary_value, exact, parse_number
+from insgd.theory.records import STOCHASTIC_MEASURES
+from insgd.verify.checks.binding import bind_constants
+
+RUN_SYMBOLS = (S.t, S.T, S.eps, S.Delta0)  # the symbols a run supplies; every other one is bound or given
+INTEGER_HYPERPARAMETERS = ("batch", "batch_prime", "batch0")  # rounded up to integers >= 1 (a larger batch only helps)
+
+
+@functools.lru_cache(maxsize=256)
+def _exact_eps(eps):
+    return exact(eps)
+
+
+def free_symbols(theorem) -> list:
+    """The symbols of the theorem's step size, bound, T(eps), conditions and regimes that neither the certificates
+    (binds), the parameters nor a run supply: the caller gives their values (e.g. beta, NGD's normalization)."""
+    exprs = [theorem.step_size, *theorem.bound.values(), *theorem.hyperparameters.values(), *theorem.parameters.values()]
+    exprs += [c.T for cs in theorem.cases.values() for c in cs] + [rel for _, rel in theorem.regimes.values()]
+    exprs += [c.relation for c in theorem.conditions if c.relation is not None]
+    syms = set().union(*(sp.sympify(e).free_symbols for e in exprs))
+    return sorted(
+        (x for x in syms if x not in theorem.binds and x not in RUN_SYMBOLS and x.name not in theorem.parameters),
+        key=lambda x: x.name,
+    )
+
+
+def resolve(theorem, expr, vals):
+    """expr with the theorem's parameters (by name: Theorem 1's q and a, which may use each other) and then vals
+    substituted."""
+    expr = sp.sympify(expr)
+    for _ in range(8):
+        params = {x: theorem.parameters[x.name] for x in expr.free_symbols if x.name in theorem.parameters}
+        if not params:
+            break
+        expr = expr.subs(params)
+    return expr.subs(vals)
+
+
+def _values(theorem, values) -> dict:
+    """The caller's values for the theorem's free symbols, read exactly as typed; refuses a missing or unknown one."""
+    free = {x.name: x for x in free_symbols(theorem)}
+    values = dict(values or {})
+    for k in values:
+        if k not in free:
+            raise InputError(
+                f"theorem {theorem.key}: {k} is not a free symbol of the theorem (free: {', '.join(free) or 'none'})"
+            )
+    missing = [k for k in free if k not in values]
+    if missing:
+        raise InputError(f"theorem {theorem.key} needs a value for {', '.join(missing)} (values={{'{missing[0]}': ...}})")
+    # text and ints as they spell, floats as the simplest rational within their precision (theory/numbers.exact)
+    return {free[k]: exact(v) if isinstance(v, float) else parse_number(k, v) for k, v in values.items()}
+
+
+def _given_constants(theorem, constants) -> dict:
+    """Constants a user claims (name -> number or text), read exactly as typed, for every symbol the record binds."""
+    by_name = {str(sym): sym for sym in theorem.binds}
+    unknown = [k for k in constants if k not in by_name]
+    if unknown:
+        raise InputError(
+            f"theorem {theorem.key}: {unknown[0]} is not a constant of the theorem (constants: {', '.join(by_name)})"
+        )
+    missing = [k for k in by_name if k not in constants]
+    if missing:
+        raise InputError(f"theorem {theorem.key}: given constants must name every bound constant; missing {missing[0]}")
+    return {by_name[k]: exact(v) if isinstance(v, float) else parse_number(k, v) for k, v in constants.items()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Instance:
+    theorem: object  # the record
+    problem: object
+    optimizer: object  # an engine Optimizer
+    w0: np.ndarray
+    radius: float | None  # the certificates hold on the ball of this radius around the minimizer (None: globally)
+    constants: dict  # symbol -> exact value: the bound constants and the caller's values
+    shown: dict  # name -> float, as reports show them
+    source: str  # "certified" or "given"
+    tight: bool  # the PL certificate is an equality (the power family): a derived rate is attained
+    status: str  # how the problem obtained its constants
+    regime: int
+    noise: tuple | None = None
+    batch: int = 1
+    notes: tuple = ()  # what the constants' choice gave up (another form of Assumption 1, a floored L1)
+    form: str = ""  # the form of Assumption 1 the constants come from
+
+    @property
+    def region(self) -> str:
+        return str(Region(radius=self.radius))
+
+    def at(self, eps) -> dict:
+        return self.constants if eps is None else {**self.constants, S.eps: _exact_eps(eps)}
+
+    def formula(self, expr, eps=None):
+        """expr with the parameters and constants substituted (once per instance), then eps (read exactly)."""
+        cache = self.__dict__.setdefault("_formulas", {})
+        key = sp.srepr(expr)
+        if key not in cache:
+            cache[key] = resolve(self.theorem, expr, self.constants)
+        return cache[key] if eps is None else cache[key].subs(S.eps, _exact_eps(eps))
+
+    def hp(self, eps=None, T=None) -> dict:
+        """The optimizer's hyperparameters at this eps (and horizon T, for a step size that uses it): the step size
+        (positive) and the record's others (batch sizes rounded up to integers >= 1; without one in the record, a
+        stochastic method takes the caller's batch)."""
+        extra = {} if T is None else {S.T: T}
+        hp = {"gamma": self._real("step_size", self.theorem.step_size, eps, True, extra)}
+        for k, v in self.theorem.hyperparameters.items():
+            if k in INTEGER_HYPERPARAMETERS:
+                hp[k] = max(1, int(sp.ceiling(self.formula(v, eps).subs(extra))))
+            else:
+                hp[k] = self._real(k, v, eps, False, extra)
+        if self.optimizer.stochastic and "batch" not in hp:
+            hp["batch"] = self.batch
+        return hp
+
+    def count(self, eps, d0) -> int:
+        """T(eps) of a ">=" case as an iteration count: the smallest integer at least the case's expression (and
+        >= 1), evaluated with enough digits to round exactly (it may exceed 2^63)."""
+        expr = self.formula(self.theorem.case(self.regime, self.at(eps))[1].T, eps).subs(S.Delta0, binary_value(d0))
+        rough = sp.N(expr, 30)
+        if not (rough.is_real and rough.is_finite and rough > 0):
+            raise InputError(f"theorem {self.theorem.key}: T(eps) = {sp.sstr(rough)[:60]} is not a positive real")
+        return max(1, int(sp.ceiling(sp.N(expr, max(50, int(sp.log(rough, 10)) + 20)))))
+
+    def parameter(self, name, eps=None) -> float:
+        return self._real(name, self.theorem.parameters[name], eps, False)
+
+    def bound(self, eps, d0):
+        """B(t) of the regime at this eps and Delta_0 = d0, as a vectorized float function of t."""
+        # evaluated to 30 digits before lambdify (exact powers of binary rationals would become huge integers), eps
+        # and t as float64 arguments (a tower in eps is never evaluated in arbitrary precision)
+        expr = sp.N(self.formula(self.theorem.bound[self.regime]).subs(S.Delta0, sp.Float(d0, 30)), 30)
+        B = sp.lambdify((S.t, S.eps), expr, "numpy")
+        e = np.nan if eps is None else float(eps)
+
+        def f(t):
+            with np.errstate(all="ignore"):
+                return np.broadcast_to(np.asarray(B(np.asarray(t, float), e), float), np.shape(t))
+
+        return f
+
+    def T(self, eps, d0) -> float:
+        """The smallest integer t >= 0 with B(t) <= eps (inf when the search does not end): the closed form T(eps) of
+        the regime's case seeds the search, the bound itself decides."""
+        if self.regime not in self.theorem.cases:
+            raise InputError(f"theorem {self.theorem.key} has no T(eps) in regime {self.regime} to check")
+        # eps stays a symbol: the closed form is evaluated in float64 (a tower such as exp(exp(exp(1/eps))) at an
+        # exact eps would be evaluated in arbitrary precision)
+        T_expr = sp.N(self.formula(self.theorem.case(self.regime, self.at(eps))[1].T), 30)
+        return first_below(self.bound(eps, d0), eps, T_expr, {S.Delta0: sp.Float(d0, 30), S.eps: eps})
+
+    def order(self):
+        """(e, log_factor): T(eps) = Theta(eps^-e log(1/eps)^k) as eps -> 0 at these constants (instance.order_of)."""
+        return order_of(self.theorem, self.regime, tuple(sorted((str(k), v) for k, v in self.constants.items())))
+
+    def _real(self, name, expr, eps, positive, extra=None) -> float:
+        """A formula at these constants: a finite real (positive for the step size) that float64 can hold, else
+        InputError naming it and the constants (e.g. sqrt(-L), 1/(L - 5) at 5)."""
+        v = self.formula(expr, eps).subs(extra or {})
+        try:
+            x = complex(sp.N(v, 30))
+        except (TypeError, ValueError, OverflowError):
+            x = complex("nan")
+        if not (x.imag == 0 and math.isfinite(x.real) and (x.real > 0 if positive else True)):
+            want = "a positive real within float64 range" if positive else "a real within float64 range"
+            shown = ", ".join(f"{k} = {v:g}" for k, v in self.shown.items())
+            raise InputError(f"theorem {self.theorem.key}: {name} = {sp.sstr(v)[:80]} at {shown}: it must be {want}")
+        return x.real
+
+
+@functools.lru_cache(maxsize=64)
+def order_of(theorem, regime, constants):
+    """The asymptotic order of the regime's T(eps) at the constants (name -> exact value), eps -> 0 with Delta_0
+    fixed: SymPy's limits (theory/asymptotics.py), after each Max / Min is replaced by its dominant argument."""
+    names = dict(constants)
+    syms = {x: names[x.name] for x in free_symbols(theorem) + list(theorem.binds) if x.name in names}
+    return order_in_inverse_eps(small_eps_form(resolve(theorem, theorem.case(regime, syms)[1].T, syms)))
+
+
+def default_start(problem) -> np.ndarray:
+    """Where a check starts by default: at distance 1 from the minimizer, along (1, ..., 1)."""
+    return np.full(problem.dim, 1.0 / math.sqrt(problem.dim)) + problem.argmin
+
+
+def prepare(
+    theorem, problem, *, w0=None, values=None, optimizer=None, noise=None, batch=1, select=None, constants=None, eps=None
+) -> Instance:
+    """The theorem at the problem's constants. select: options of the certificate choice ({"generalized": True}:
+    Assumption 1 with L1 > 0; {"rho": r}: the certified mu at this rho); constants: the bound constants as a user
+    claims them (name -> value), used instead of certificates (a check then says so, and asks the auditor). eps:
+    where the conditions are decided (they may involve eps, as Theorem 1's theta < 2 does)."""
+    given = _values(theorem, values)
+    opt = get_optimizer(theorem.algorithm) if optimizer is None else optimizer
+    if opt.stochastic and noise is None and problem.n_samples is None:
+        raise InputError(f"theorem {theorem.key} runs {opt.name}, a stochastic method: give --noise TAU1,TAU2")
+    w0 = default_start(problem) if w0 is None else np.asarray(w0, float)
+    R0 = float(np.linalg.norm(w0 - problem.argmin))
+    variance = None
+    if noise is not None:
+        from insgd.numerics.oracles import NoiseOracle
+
+        variance = NoiseOracle(problem, *noise).variance(batch)
+    if constants is not None:
+        exact_consts = _given_constants(theorem, constants)
+        radius, tight, status, source, notes, form = R0, False, "given", "given", (), ""
+    else:
+        # A promise in expectation covers every path of the oracle, and any path may leave a ball: it needs global
+        # certificates. A deterministic promise's proof uses the assumptions between consecutive iterates: the
+        # tightest certificates covering the ball the run starts in (global ones included) serve, and every iterate
+        # is watched (a verdict is withheld when one leaves the ball).
+        radius = None if theorem.measure in STOCHASTIC_MEASURES else R0
+        try:
+            b = bind_constants(theorem, problem, radius, variance, noise, **(select or {}))
+        except InputError as e:
+            if radius is None:
+                raise InputError(
+                    f"{e} (a promise over the oracle's paths covers every path, so its assumptions must hold globally)"
+                ) from None
+            raise
+        exact_consts, radius, tight, status, source = b.exact, b.radius, b.tight, b.status, "certified"
+        notes, form = b.notes, b.form
+    shown = {str(k): float(v) for k, v in {**exact_consts, **given}.items()}
+    vals = {**exact_consts, **given}
+    at = vals if eps is None else {**vals, S.eps: exact(eps)}
+    for c in theorem.conditions:
+        if c.relation is not None and resolve(theorem, c.relation, at) == sp.false:
+            raise InputError(f"theorem {theorem.key}: condition {c.text} fails with {shown}")
+    regime = theorem.regime(at)
+    return Instance(
+        theorem=theorem,
+        problem=problem,
+        optimizer=opt,
+        w0=w0,
+        radius=radius,
+        constants=vals,
+        shown=shown,
+        source=source,
+        tight=tight,
+        status=status,
+        regime=regime,
+        noise=noise,
+        batch=batch,
+        notes=notes,
+        form=form,
+    )
+
+
+def first_below(B, eps, T_expr, vals):
+    """The smallest integer t >= 0 with B(t) <= eps: from the closed form T(eps) (which may degenerate, e.g. a
+    contraction factor 0), corrected by evaluating the bound itself."""
+    # the closed form in float64, its symbols as arguments (substituting floats into SymPy would evaluate a tower
+    # such as exp(exp(exp(1/eps))) in arbitrary precision, for minutes); it only seeds the search
+    syms = sorted(T_expr.free_symbols, key=lambda x: x.name)
+    try:
+        with np.errstate(all="ignore"):
+            args = [complex(sp.N(vals[x], 17)) if x in vals else float("nan") for x in syms]
+            guess = complex(sp.lambdify(syms, T_expr, "numpy")(*[a.real if a.imag == 0 else a for a in args]))
+        t0 = max(0, math.ceil(guess.real)) if guess.imag == 0 and math.isfinite(guess.real) and guess.real < 1e15 else 0
+    except (TypeError, ValueError, OverflowError, ZeroDivisionError, AttributeError, NameError):
+        t0 = 0
+    for _ in range(10_000):
+        if float(B(float(t0))) > eps:
+            t0 += 1
+        elif t0 > 0 and float(B(float(t0 - 1))) <= eps:
+            t0 -= 1
+        else:
+            return t0
+    return math.inf
