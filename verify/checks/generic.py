@@ -401,7 +401,7 @@ def _t_grid(inst: Instance, grid, backend) -> dict:
         "T_measured": T.tolist(),
         "T_bound": T_bound.tolist(),
         "capped": bool(iters < np.ceil(np.max(T_bound))),
-        "withheld": _withheld(dist),
+        "withheld": dist.withheld(),
     }
 
 
@@ -410,15 +410,6 @@ def _halved(inst, gamma_eps, n, backend):
     hp = inst.hp(gamma_eps)
     hp["gamma"] /= 2
     return trajectory(inst, hp, inst.w0, n, gamma_eps, backend)
-
-
-def _withheld(dist):
-    if dist.exit_t is None:
-        return None
-    return (
-        f"an iterate left the ball of radius {dist.radius:.6g} on which the constants are certified (at t = "
-        f"{dist.exit_t}, max ||w_t - w*|| = {dist.max:.6g})"
-    )
 
 
 def _eigen_starts(problem, w0):
@@ -442,7 +433,7 @@ def _eigen_starts(problem, w0):
 
 def _left_ball(res, dist, fail_t=None):
     """Withhold a pass when any iterate left the certified ball, a fail when it left at or before the failing t."""
-    why = _withheld(dist)
+    why = dist.withheld()
     if why is None or res["verdict"] not in (FAIL, PASS):
         return res
     if res["verdict"] == FAIL and fail_t is not None and fail_t < dist.exit_t:

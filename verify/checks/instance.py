@@ -21,9 +21,10 @@ from insgd.theory import symbols as S
 from insgd.theory.asymptotics import order_in_inverse_eps, small_eps_form
 from insgd.theory.numbers import InputError, binary_value, exact, parse_number
 from insgd.theory.records import STOCHASTIC_MEASURES
-from insgd.verify.checks.binding import bind_constants
+from insgd.verify.checks.binding import EXPONENT_FIELDS, bind_constants
 
 RUN_SYMBOLS = (S.t, S.T, S.eps, S.Delta0)  # the symbols a run supplies; every other one is bound or given
+DIGITS = 60  # the precision of scales in evaluated formulas (1 + 2^-52 needs 17; T up to 10^40 rounds exactly)
 INTEGER_HYPERPARAMETERS = ("batch", "batch_prime", "batch0")  # rounded up to integers >= 1 (a larger batch only helps)
 
 
@@ -113,11 +114,17 @@ class Instance:
         return self.constants if eps is None else {**self.constants, S.eps: _exact_eps(eps)}
 
     def formula(self, expr, eps=None):
-        """expr with the parameters and constants substituted (once per instance), then eps (read exactly)."""
+        """expr with the parameters and constants substituted (once per instance), then eps (read exactly), for
+        evaluation: exponents and the caller's values stay exact, scales enter as DIGITS-digit floats (exact rational
+        powers of binary rationals would make SymPy factor huge integers; decisions use `at`, which is exact)."""
         cache = self.__dict__.setdefault("_formulas", {})
         key = sp.srepr(expr)
         if key not in cache:
-            cache[key] = resolve(self.theorem, expr, self.constants)
+            exponents = {s for s, (_, f) in self.theorem.binds.items() if f in EXPONENT_FIELDS}
+            vals = {
+                k: v if k in exponents or k not in self.theorem.binds else sp.Float(v, DIGITS) for k, v in self.constants.items()
+            }
+            cache[key] = resolve(self.theorem, expr, vals)
         return cache[key] if eps is None else cache[key].subs(S.eps, _exact_eps(eps))
 
     def hp(self, eps=None, T=None) -> dict:
@@ -147,29 +154,38 @@ class Instance:
     def parameter(self, name, eps=None) -> float:
         return self._real(name, self.theorem.parameters[name], eps, False)
 
+    def _lambdified(self, what, expr):
+        """expr (with the constants) as a float64 function of (t, eps, Delta_0), made once per instance: evaluated to
+        30 digits first (exact powers of binary rationals would become huge integers), with t, eps and Delta_0 as
+        arguments (a tower in eps is never evaluated in arbitrary precision)."""
+        cache = self.__dict__.setdefault("_lambdified_cache", {})
+        if what not in cache:
+            cache[what] = sp.lambdify((S.t, S.eps, S.Delta0), sp.N(self.formula(expr), 30), "numpy")
+        return cache[what]
+
     def bound(self, eps, d0):
         """B(t) of the regime at this eps and Delta_0 = d0, as a vectorized float function of t."""
-        # evaluated to 30 digits before lambdify (exact powers of binary rationals would become huge integers), eps
-        # and t as float64 arguments (a tower in eps is never evaluated in arbitrary precision)
-        expr = sp.N(self.formula(self.theorem.bound[self.regime]).subs(S.Delta0, sp.Float(d0, 30)), 30)
-        B = sp.lambdify((S.t, S.eps), expr, "numpy")
+        B = self._lambdified("bound", self.theorem.bound[self.regime])
         e = np.nan if eps is None else float(eps)
 
         def f(t):
             with np.errstate(all="ignore"):
-                return np.broadcast_to(np.asarray(B(np.asarray(t, float), e), float), np.shape(t))
+                return np.broadcast_to(np.asarray(B(np.asarray(t, float), e, d0), float), np.shape(t))
 
         return f
 
     def T(self, eps, d0) -> float:
         """The smallest integer t >= 0 with B(t) <= eps (inf when the search does not end): the closed form T(eps) of
-        the regime's case seeds the search, the bound itself decides."""
+        the regime's case, in float64, seeds the search; the bound itself decides."""
         if self.regime not in self.theorem.cases:
             raise InputError(f"theorem {self.theorem.key} has no T(eps) in regime {self.regime} to check")
-        # eps stays a symbol: the closed form is evaluated in float64 (a tower such as exp(exp(exp(1/eps))) at an
-        # exact eps would be evaluated in arbitrary precision)
-        T_expr = sp.N(self.formula(self.theorem.case(self.regime, self.at(eps))[1].T), 30)
-        return first_below(self.bound(eps, d0), eps, T_expr, {S.Delta0: sp.Float(d0, 30), S.eps: eps})
+        i, case = self.theorem.case(self.regime, self.at(eps))
+        try:
+            with np.errstate(all="ignore"):
+                guess = complex(self._lambdified(f"T{i}", case.T)(0.0, float(eps), d0))
+        except (TypeError, ValueError, OverflowError, ZeroDivisionError, AttributeError, NameError):
+            guess = complex("nan")
+        return first_below(self.bound(eps, d0), eps, guess)
 
     def order(self):
         """(e, log_factor): T(eps) = Theta(eps^-e log(1/eps)^k) as eps -> 0 at these constants (instance.order_of)."""
@@ -186,6 +202,7 @@ class Instance:
         if not (x.imag == 0 and math.isfinite(x.real) and (x.real > 0 if positive else True)):
             want = "a positive real within float64 range" if positive else "a real within float64 range"
             shown = ", ".join(f"{k} = {v:g}" for k, v in self.shown.items())
+            v = resolve(self.theorem, expr, self.at(eps)).subs(extra or {})  # shown exactly (sqrt(-1) is I)
             raise InputError(f"theorem {self.theorem.key}: {name} = {sp.sstr(v)[:80]} at {shown}: it must be {want}")
         return x.real
 
@@ -267,19 +284,11 @@ def prepare(
     )
 
 
-def first_below(B, eps, T_expr, vals):
-    """The smallest integer t >= 0 with B(t) <= eps: from the closed form T(eps) (which may degenerate, e.g. a
-    contraction factor 0), corrected by evaluating the bound itself."""
-    # the closed form in float64, its symbols as arguments (substituting floats into SymPy would evaluate a tower
-    # such as exp(exp(exp(1/eps))) in arbitrary precision, for minutes); it only seeds the search
-    syms = sorted(T_expr.free_symbols, key=lambda x: x.name)
-    try:
-        with np.errstate(all="ignore"):
-            args = [complex(sp.N(vals[x], 17)) if x in vals else float("nan") for x in syms]
-            guess = complex(sp.lambdify(syms, T_expr, "numpy")(*[a.real if a.imag == 0 else a for a in args]))
-        t0 = max(0, math.ceil(guess.real)) if guess.imag == 0 and math.isfinite(guess.real) and guess.real < 1e15 else 0
-    except (TypeError, ValueError, OverflowError, ZeroDivisionError, AttributeError, NameError):
-        t0 = 0
+def first_below(B, eps, guess=math.nan):
+    """The smallest integer t >= 0 with B(t) <= eps: from a guess (the closed form T(eps), which may degenerate, e.g.
+    a contraction factor 0, or be nan), corrected by evaluating the bound itself."""
+    g = complex(guess)
+    t0 = max(0, math.ceil(g.real)) if g.imag == 0 and math.isfinite(g.real) and g.real < 1e15 else 0
     for _ in range(10_000):
         if float(B(float(t0))) > eps:
             t0 += 1

@@ -25,10 +25,13 @@ class Distance:
 
     def replay(self, dists):
         """The calls the engine would have made, from the largest distance at each step (numerics/fused.ngd_runs)."""
-        for t, d in enumerate(dists):
-            self.max = max(self.max, float(d))
-            if self.exit_t is None and self.radius is not None and d > self.radius * (1 + FLOAT_REL):
-                self.exit_t = t
+        dists = np.asarray(dists, float)
+        if not len(dists):
+            return
+        self.max = max(self.max, float(np.max(dists)))
+        if self.exit_t is None and self.radius is not None:
+            out = np.nonzero(dists > self.radius * (1 + FLOAT_REL))[0]
+            self.exit_t = int(out[0]) if len(out) else None
 
     def withheld(self):
         """Why a verdict is withheld (an iterate left the certified ball), or None."""
