@@ -20,7 +20,7 @@ from insgd.numerics import fused
 from insgd.numerics.arrays import row_norm, where_runs
 from insgd.numerics.optimizers import get_optimizer
 from insgd.numerics.oracles import Keys, make_oracle
-from insgd.numerics.runs import RunSpec, Trace, check_size, checkpoints, largest_batch
+from insgd.numerics.runs import Recorder, RunSpec, Trace, largest_batch, validate_run
 
 MAX_STORED_W0 = 10_000  # numbers of w0 kept in a trace's config (a larger w0 is summarized)
 
@@ -86,26 +86,8 @@ def run(
     """
     backend = fused.resolve(backend)
     opt = get_optimizer(optimizer) if isinstance(optimizer, str) else optimizer
-    seeds = np.atleast_1d(np.asarray(seeds, dtype=np.int64))
+    seeds, iters, W0, hp = validate_run(problem, opt, w0, iters, seeds, hp, eps_gap, eps_grad, max_samples, n_checkpoints)
     R = len(seeds)
-    if int(iters) != iters or iters < 0:
-        raise InputError(f"iters must be an integer >= 0, got {iters}")
-    iters = int(iters)
-    check_size("this run", problem, R, iters, n_checkpoints=n_checkpoints)  # before any (R, d) array exists
-    W0 = np.array(w0, dtype=float)
-    if W0.ndim == 1:
-        W0 = np.broadcast_to(W0, (R, W0.shape[0])).copy()
-    if W0.shape != (R, problem.dim):
-        raise InputError(f"w0 must have shape ({R}, {problem.dim}) or ({problem.dim},), got {W0.shape}")
-    if not np.all(np.isfinite(W0)):
-        raise InputError("w0 must be finite")
-    for name, v in (("eps_gap", eps_gap), ("eps_grad", eps_grad)):
-        if v is not None and not np.all(np.asarray(v) > 0):
-            raise InputError(f"{name} must be > 0, got {v}")
-    if max_samples is not None and not max_samples >= 1:
-        raise InputError(f"max_samples must be >= 1, got {max_samples}")
-    hp = opt.hyperparameters(R, hp or {})
-    check_size("this run", problem, R, iters, hp, n_checkpoints)
     oracle = make_oracle(problem, noise=noise, replace=replace, backend=backend)
     if opt.stochastic and noise is None and problem.n_samples is None:
         raise InputError(
@@ -113,22 +95,10 @@ def run(
             "give noise (--noise TAU1,TAU2)"
         )
     keys = Keys(seeds)
-
-    ck = checkpoints(iters, n_checkpoints)
-    is_ck = np.zeros(iters + 1, bool)
-    is_ck[ck] = True
-    K = len(ck)
-    gap, gnorm = np.full((R, K), np.nan), np.full((R, K), np.nan)
-    samp = np.zeros((R, K), np.int64)
-    hit_gap, hit_grad = np.full(R, -1, np.int64), np.full(R, -1, np.int64)
+    rec = Recorder(R, iters, n_checkpoints, eps_gap, eps_grad)
+    is_ck, every_step = rec.is_ck, rec.every_step
     diverged, active = np.zeros(R, bool), np.ones(R, bool)
-    stop_t = np.zeros(R, np.int64)
     samples = np.zeros(R, np.int64)
-    fin_gap, fin_grad = np.full(R, np.nan), np.full(R, np.nan)
-    fin_samples = np.zeros(R, np.int64)
-    eg = None if eps_gap is None else np.broadcast_to(np.asarray(eps_gap, float), (R,))
-    egr = None if eps_grad is None else np.broadcast_to(np.asarray(eps_grad, float), (R,))
-    every_step = eg is not None or egr is not None
     loop = fused.step_loop(problem, opt, oracle, keys, hp)
     value_and_grad = problem.value_and_grad if loop is None else loop.value_and_grad
     look = every_step or callback is not None  # something looks at every step
@@ -151,34 +121,24 @@ def run(
             f, G = value_and_grad(W)
             f, n = f - problem.fstar, row_norm(G)
             diverged[bad], active[bad] = True, False
-            stop_t[bad] = max(t - 1, 0)
-            fin_gap[bad], fin_grad[bad], fin_samples[bad] = f[bad], n[bad], prev_samples[bad]
+            rec.finish(bad, max(t - 1, 0), f, n, prev_samples)
         oracle.remember(W, G)
         cur.update(t=t, f=f, n=n)
 
     def finish(mask, t):
         measure(t)
         mask = mask & active
-        stop_t[mask] = t
-        fin_gap[mask], fin_grad[mask], fin_samples[mask] = cur["f"][mask], cur["n"][mask], samples[mask]
+        rec.finish(mask, t, cur["f"], cur["n"], samples)
         active[mask] = False
 
     prev_samples = samples
-    k_ck = 0
     with np.errstate(all="ignore"), fused.threads_for(oracle.backend_used, R * largest_batch(hp) * problem.dim):
         t = 0
         while True:  # t <= iters: every run finishes at t = iters
             if every_step or is_ck[t]:
                 measure(t)
-                if eg is not None:
-                    hit_gap[active & (hit_gap < 0) & (cur["f"] <= eg)] = t
-                if egr is not None:
-                    hit_grad[active & (hit_grad < 0) & (cur["n"] <= egr)] = t
-            done = np.zeros(R, bool)
-            if stop_at_threshold and eg is not None:
-                done |= hit_gap >= 0
-            if stop_at_threshold and egr is not None:
-                done |= hit_grad >= 0
+                rec.hits(t, cur["f"], cur["n"], active)
+            done = rec.reached() if stop_at_threshold else np.zeros(R, bool)
             if max_samples is not None:
                 done |= samples >= max_samples
             if t == iters:
@@ -187,10 +147,7 @@ def run(
                 finish(done, t)
             if is_ck[t]:
                 measure(t)
-                gap[:, k_ck] = np.where(active, cur["f"], fin_gap)
-                gnorm[:, k_ck] = np.where(active, cur["n"], fin_grad)
-                samp[:, k_ck] = np.where(active, samples, fin_samples)
-                k_ck += 1
+                rec.checkpoint(active, cur["f"], cur["n"], samples)
             if not active.any():
                 break
             if callback is not None and callback(t, W, active):
@@ -201,7 +158,7 @@ def run(
                 W_new, n = W - updates, 1
             else:  # steps t .. t + n - 1 in one compiled call: up to the next checkpoint, or one if every step is looked at
                 W_new, new_state, cost, n, W_last, last_samples = loop.advance(
-                    W, state, samples, active, t, 1 if look else int(ck[min(k_ck, K - 1)]) - t, max_samples
+                    W, state, samples, active, t, 1 if look else rec.next_checkpoint() - t, max_samples
                 )
             blow = active & ~np.isfinite(W_new).all(axis=1)
             if blow.any():  # the step from w_t overflowed: the run ends at w_t
@@ -219,8 +176,7 @@ def run(
                 bar.update(min(t, iters) - bar.n)
     if bar is not None:
         bar.close()
-    if k_ck < K:  # every run finished early: the remaining checkpoints hold the final values
-        gap[:, k_ck:], gnorm[:, k_ck:], samp[:, k_ck:] = fin_gap[:, None], fin_grad[:, None], fin_samples[:, None]
+    rec.close()
     W0_stored = (
         W0[0].tolist()
         if (W0 == W0[:1]).all() and W0.shape[1] <= MAX_STORED_W0
@@ -235,8 +191,8 @@ def run(
         params=problem.params(),
         w0=W0_stored,
         noise=None if noise is None else tuple(map(float, noise)),
-        eps_gap=None if eg is None else np.asarray(eps_gap).tolist(),
-        eps_grad=None if egr is None else np.asarray(eps_grad).tolist(),
+        eps_gap=None if eps_gap is None else np.asarray(eps_gap).tolist(),
+        eps_grad=None if eps_grad is None else np.asarray(eps_grad).tolist(),
         max_samples=max_samples,
         stop_at_threshold=stop_at_threshold,
         replace=replace,
@@ -244,19 +200,19 @@ def run(
     # the optimizer's per-run counters (1-D state such as I-NSGD's h_active); vectors such as momentum are not kept
     final_state = {k: v for k, v in state.items() if np.ndim(v) == 1 and len(v) == R} if isinstance(state, dict) else {}
     return Trace(
-        t=ck,
-        gap=gap,
-        grad_norm=gnorm,
-        samples=samp,
-        stop_t=stop_t,
-        hit_gap_t=hit_gap,
-        hit_grad_t=hit_grad,
+        t=rec.t,
+        gap=rec.gap,
+        grad_norm=rec.gnorm,
+        samples=rec.samp,
+        stop_t=rec.stop_t,
+        hit_gap_t=rec.hit_gap,
+        hit_grad_t=rec.hit_grad,
         diverged=diverged,
         w_final=W.copy(),
         seeds=seeds,
-        final_gap=fin_gap,
-        final_grad_norm=fin_grad,
-        final_samples=fin_samples,
+        final_gap=rec.fin_gap,
+        final_grad_norm=rec.fin_grad,
+        final_samples=rec.fin_samples,
         final_state=final_state,
         config=spec.to_dict(),
         backend=oracle.backend_used,

@@ -64,6 +64,98 @@ def checkpoints(iters: int, n: int = 40) -> np.ndarray:
     return np.concatenate([[0], pts[-n:]])
 
 
+def validate_run(problem, opt, w0, iters, seeds, hp, eps_gap=None, eps_grad=None, max_samples=None, n_checkpoints=40):
+    """The engine's inputs, checked in one place before any per-run array exists (RunSpec.validated checks a
+    configuration's text, then the engine calls this): (seeds, iters, W0 with shape (R, d), validated
+    hyperparameters). InputError names the argument and the violated condition."""
+    seeds = np.atleast_1d(np.asarray(seeds, dtype=np.int64))
+    R = len(seeds)
+    if int(iters) != iters or iters < 0:
+        raise InputError(f"iters must be an integer >= 0, got {iters}")
+    iters = int(iters)
+    check_size("this run", problem, R, iters, n_checkpoints=n_checkpoints)  # before any (R, d) array exists
+    W0 = np.array(w0, dtype=float)
+    if W0.ndim == 1:
+        W0 = np.broadcast_to(W0, (R, W0.shape[0])).copy()
+    if W0.shape != (R, problem.dim):
+        raise InputError(f"w0 must have shape ({R}, {problem.dim}) or ({problem.dim},), got {W0.shape}")
+    if not np.all(np.isfinite(W0)):
+        raise InputError("w0 must be finite")
+    for name, v in (("eps_gap", eps_gap), ("eps_grad", eps_grad)):
+        if v is not None and not np.all(np.asarray(v) > 0):
+            raise InputError(f"{name} must be > 0, got {v}")
+    if max_samples is not None and not max_samples >= 1:
+        raise InputError(f"max_samples must be >= 1, got {max_samples}")
+    hp = opt.hyperparameters(R, hp or {})
+    check_size("this run", problem, R, iters, hp, n_checkpoints)
+    return seeds, iters, W0, hp
+
+
+class Recorder:
+    """What a run records, step by step: the metrics at the checkpoints, the first step each run meets a threshold,
+    and each run's stopping step with its final value, gradient norm and samples. A finished run is frozen: every
+    later checkpoint holds its final values."""
+
+    def __init__(self, R, iters, n_checkpoints, eps_gap=None, eps_grad=None):
+        self.t = checkpoints(iters, n_checkpoints)
+        self.is_ck = np.zeros(iters + 1, bool)
+        self.is_ck[self.t] = True
+        K = len(self.t)
+        self.gap, self.gnorm = np.full((R, K), np.nan), np.full((R, K), np.nan)
+        self.samp = np.zeros((R, K), np.int64)
+        self.hit_gap, self.hit_grad = np.full(R, -1, np.int64), np.full(R, -1, np.int64)
+        self.stop_t = np.zeros(R, np.int64)
+        self.fin_gap, self.fin_grad = np.full(R, np.nan), np.full(R, np.nan)
+        self.fin_samples = np.zeros(R, np.int64)
+        self.eps_gap = None if eps_gap is None else np.broadcast_to(np.asarray(eps_gap, float), (R,))
+        self.eps_grad = None if eps_grad is None else np.broadcast_to(np.asarray(eps_grad, float), (R,))
+        self.k = 0  # checkpoints recorded so far
+
+    @property
+    def every_step(self) -> bool:
+        """Whether a threshold is watched (the metrics are then measured at every step)."""
+        return self.eps_gap is not None or self.eps_grad is not None
+
+    def next_checkpoint(self) -> int:
+        return int(self.t[min(self.k, len(self.t) - 1)])
+
+    def hits(self, t, f, n, active):
+        """Record step t as the first hit of each active run that meets a threshold there."""
+        if self.eps_gap is not None:
+            self.hit_gap[active & (self.hit_gap < 0) & (f <= self.eps_gap)] = t
+        if self.eps_grad is not None:
+            self.hit_grad[active & (self.hit_grad < 0) & (n <= self.eps_grad)] = t
+
+    def reached(self) -> np.ndarray:
+        """The runs that have met a watched threshold."""
+        done = np.zeros(len(self.stop_t), bool)
+        if self.eps_gap is not None:
+            done |= self.hit_gap >= 0
+        if self.eps_grad is not None:
+            done |= self.hit_grad >= 0
+        return done
+
+    def finish(self, mask, t, f, n, samples):
+        """The runs of mask stop at step t with these metrics and samples."""
+        self.stop_t[mask] = t
+        self.fin_gap[mask], self.fin_grad[mask], self.fin_samples[mask] = f[mask], n[mask], samples[mask]
+
+    def checkpoint(self, active, f, n, samples):
+        """The metrics at the next checkpoint: the current ones for active runs, the final ones for stopped runs."""
+        k = self.k
+        self.gap[:, k] = np.where(active, f, self.fin_gap)
+        self.gnorm[:, k] = np.where(active, n, self.fin_grad)
+        self.samp[:, k] = np.where(active, samples, self.fin_samples)
+        self.k += 1
+
+    def close(self):
+        """When every run finished early, the remaining checkpoints hold the final values."""
+        if self.k < len(self.t):
+            k = self.k
+            self.gap[:, k:], self.gnorm[:, k:] = self.fin_gap[:, None], self.fin_grad[:, None]
+            self.samp[:, k:] = self.fin_samples[:, None]
+
+
 @dataclass(frozen=True)
 class Trace:
     t: np.ndarray  # (K,) checkpoint iterations

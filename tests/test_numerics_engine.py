@@ -210,3 +210,49 @@ def test_a_diverged_run_records_its_last_finite_step():
     assert tr.final_samples[1] == alone.final_samples[0] == 5 * tr.stop_t[1]
     ok = run(pr, "sgd", w0[0], 200, [3], {"gamma": 1e-3, "batch": 5})
     assert np.array_equal(ok.w_final[0], tr.w_final[0])
+
+
+def test_the_recorder_keeps_hits_finals_and_frozen_checkpoints():
+    """numerics/runs.Recorder on hand-made metrics: two runs, checkpoints at every step of 3; run 0 meets eps_gap
+    at t = 1 and stops there, run 1 goes on; run 0's later checkpoints hold its final values."""
+    from insgd.numerics.runs import Recorder
+
+    rec = Recorder(2, 3, 40, eps_gap=0.5)
+    assert list(rec.t) == [0, 1, 2, 3] and rec.every_step
+    active = np.array([True, True])
+    metrics = {0: ([1.0, 2.0], [3.0, 4.0]), 1: ([0.4, 1.5], [2.0, 3.5]), 2: ([0.1, 1.0], [1.0, 3.0]), 3: ([0.1, 0.3], [1.0, 2.0])}
+    for t in range(4):
+        f, n = (np.array(x) for x in metrics[t])
+        samples = np.array([t, t])
+        rec.hits(t, f, n, active)
+        done = rec.reached() | (t == 3)
+        rec.finish(done & active, t, f, n, samples)
+        active = active & ~done
+        rec.checkpoint(active, f, n, samples)
+    rec.close()
+    assert list(rec.hit_gap) == [1, 3] and list(rec.stop_t) == [1, 3]
+    assert list(rec.gap[0]) == [1.0, 0.4, 0.4, 0.4] and list(rec.gap[1]) == [2.0, 1.5, 1.0, 0.3]
+    assert list(rec.samp[0]) == [0, 1, 1, 1] and list(rec.fin_grad) == [2.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    "kwargs,word",
+    [
+        ({"iters": 2.5}, "iters"),
+        ({"iters": -1}, "iters"),
+        ({"w0": [1.0, 2.0]}, "w0 must have shape"),
+        ({"w0": [float("nan")]}, "w0 must be finite"),
+        ({"eps_gap": 0.0}, "eps_gap must be > 0"),
+        ({"max_samples": 0}, "max_samples"),
+        ({"hp": {"gamma": -1.0}}, "gamma"),
+    ],
+)
+def test_one_validation_function_refuses_bad_runs(kwargs, word):
+    from insgd.numerics.optimizers import get_optimizer
+    from insgd.numerics.problems import Power
+    from insgd.numerics.runs import validate_run
+
+    args = {"w0": [1.0], "iters": 10, "seeds": [0], "hp": {"gamma": 0.1}} | kwargs
+    with pytest.raises(InputError, match=word):
+        validate_run(Power(p=4.0), get_optimizer("gd"), args["w0"], args["iters"], args["seeds"], args["hp"],
+                     kwargs.get("eps_gap"), None, kwargs.get("max_samples"))  # fmt: skip
