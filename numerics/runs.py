@@ -156,7 +156,7 @@ class Recorder:
             self.samp[:, k:] = self.fin_samples[:, None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Trace:
     t: np.ndarray  # (K,) checkpoint iterations
     gap: np.ndarray  # (R, K) f(w_t) - f*
@@ -175,6 +175,21 @@ class Trace:
     config: dict = field(default_factory=dict)  # the RunSpec, as a dict
     backend: str = "numpy"  # the compute backend that produced it (numerics/fused.py); not part of equals()
     compile_s: dict = field(default_factory=dict)  # kernels this run compiled or loaded from the cache, in seconds
+
+    def __post_init__(self):
+        """The arrays agree on the number of runs R and of checkpoints K (a trace built or loaded by hand is refused
+        in one line otherwise)."""
+        R, K = len(self.seeds), len(self.t)
+        for name in ("gap", "grad_norm", "samples"):
+            if np.shape(getattr(self, name)) != (R, K):
+                raise InputError(
+                    f"trace: {name} must have shape (runs, checkpoints) = ({R}, {K}), got {np.shape(getattr(self, name))}"
+                )
+        for name in ("stop_t", "hit_gap_t", "hit_grad_t", "diverged", "final_gap", "final_grad_norm", "final_samples"):
+            if np.shape(getattr(self, name)) != (R,):
+                raise InputError(f"trace: {name} must have one entry per run ({R}), got shape {np.shape(getattr(self, name))}")
+        if np.ndim(self.w_final) != 2 or len(self.w_final) != R:
+            raise InputError(f"trace: w_final must have shape (runs, dim) with runs = {R}, got {np.shape(self.w_final)}")
 
     ARRAYS = (
         "t",
@@ -267,7 +282,7 @@ class Trace:
 MAX_SEED = 2**63 - 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RunSpec:
     """One run, as data: what the CLI's `run`, a sweep config, a trace's `config` and the tests all describe.
 

@@ -11,17 +11,25 @@ from insgd.verify.experiments.sweep import SerialExecutor, sweep
 from tests.helpers import cli
 
 CONFIGS = [
-    RunSpec("power", "ngd", 200, (0, 1), {"gamma": 0.01, "beta": 0.5}, {"p": 4.0}),
+    RunSpec(problem="power", optimizer="ngd", iters=200, seeds=(0, 1), hp={"gamma": 0.01, "beta": 0.5}, params={"p": 4.0}),
     RunSpec(
-        "phase_retrieval",
-        "insgd",
-        100,
-        (3, 4, 5),
-        {"gamma": 0.01, "beta": 2 / 3, "batch": 8, "batch_prime": 2, "delta": 1.0, "k": 1.0},
-        {"dim": 5, "m": 50},
+        problem="phase_retrieval",
+        optimizer="insgd",
+        iters=100,
+        seeds=(3, 4, 5),
+        hp={"gamma": 0.01, "beta": 2 / 3, "batch": 8, "batch_prime": 2, "delta": 1.0, "k": 1.0},
+        params={"dim": 5, "m": 50},
         w0=0.5,
     ),
-    RunSpec("quadratic", "nsgd", 100, (0,), {"gamma": 0.01, "batch": 4}, {"dim": 3}, noise=(0.5, 0.1)),
+    RunSpec(
+        problem="quadratic",
+        optimizer="nsgd",
+        iters=100,
+        seeds=(0,),
+        hp={"gamma": 0.01, "batch": 4},
+        params={"dim": 3},
+        noise=(0.5, 0.1),
+    ),  # fmt: skip
 ]
 
 

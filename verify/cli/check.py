@@ -55,7 +55,11 @@ def cmd_theorems(args) -> int:
         j = t.to_json()
         print(f"{t.name}\n  source: {t.source}\n  reading: {t.reading}\n  assumptions: {', '.join(j['assumptions'])}")
         print(f"  algorithm: {t.algorithm}, step size {j['step_size']}\n  promise: {t.promise} (probability {j['probability']})")
-        print(f"  measure: {t.measure} ({j['measure_meaning']}); checkable: {'yes' if t.checkable else 'no'}")
+        print(
+            f"  measure: {t.measure} ({j['measure_meaning']})"
+            + (f", horizon: {t.horizon}" if t.measure in ("gap", "min_grad_norm") else "")
+            + f"; checkable: {'yes' if t.checkable else 'no'}"
+        )
         for c in j["conditions"]:
             print(f"  condition: {c['text']}" + (f"  [{c['relation']}]" if c["relation"] else ""))
         print("\n".join(_bound_lines(t, j, "  ")))
