@@ -121,3 +121,11 @@ def test_records_refuse_a_misspelled_measure_or_horizon():
         Theorem(**base, measure="hit_probabilty")
     with pytest.raises(ValueError, match="horizon"):
         Theorem(**base, horizon="until_eps")
+
+
+def test_a_start_the_user_gives_is_the_only_one():
+    """Without w0 a deterministic check also starts along the Hessian's extreme eigendirections (3 starts on a 3-d
+    quadratic with distinct eigenvalues); with w0 given, only there."""
+    prob = Quadratic(dim=3, cond=5.0)
+    assert check_theorem(KARIMI2016, prob)["starts"] == 3
+    assert check_theorem(KARIMI2016, prob, w0=[1.0, 0.5, -0.2])["starts"] == 1

@@ -172,7 +172,7 @@ def check_theorem(
 def _bound_check(inst: Instance, eps, backend, check) -> dict:
     """The bound at every iterate from each start (w0, then the Hessian's extreme eigendirections at the same
     distance: a rate stated slightly too fast shows first there; a start given by the user is the only one)."""
-    starts = [inst.w0] + _eigen_starts(inst.problem, inst.w0)
+    starts = [inst.w0] + ([] if inst.w0_given else _eigen_starts(inst.problem, inst.w0))
     runs = []
     for w in starts:
         r = _bound_run(inst, eps, w, backend)

@@ -103,6 +103,8 @@ class Instance:
     regime: int
     noise: tuple | None = None
     batch: int = 1
+    w0_given: bool = False  # the caller chose w0 (then it is the only start of a deterministic check)
+    foreign: bool = False  # the optimizer is the caller's, not the record's algorithm: it gets the hyperparameters it declares
     notes: tuple = ()  # what the constants' choice gave up (another form of Assumption 1, a floored L1)
     form: str = ""  # the form of Assumption 1 the constants come from
 
@@ -134,6 +136,8 @@ class Instance:
         extra = {} if T is None else {S.T: T}
         hp = {"gamma": self._real("step_size", self.theorem.step_size, eps, True, extra)}
         for k, v in self.theorem.hyperparameters.items():
+            if self.foreign and k not in self.optimizer.defaults:
+                continue  # the caller's optimizer applies it itself (prepare notes it)
             if k in INTEGER_HYPERPARAMETERS:
                 hp[k] = max(1, int(sp.ceiling(self.formula(v, eps).subs(extra))))
             else:
@@ -232,6 +236,8 @@ def prepare(
     opt = get_optimizer(theorem.algorithm) if optimizer is None else optimizer
     if opt.stochastic and noise is None and problem.n_samples is None:
         raise InputError(f"theorem {theorem.key} runs {opt.name}, a stochastic method: give --noise TAU1,TAU2")
+    w0_given = w0 is not None
+    foreign = optimizer is not None
     w0 = default_start(problem) if w0 is None else np.asarray(w0, float)
     R0 = float(np.linalg.norm(w0 - problem.argmin))
     variance = None
@@ -264,7 +270,15 @@ def prepare(
     for c in theorem.conditions:
         if c.relation is not None and resolve(theorem, c.relation, at) == sp.false:
             raise InputError(f"theorem {theorem.key}: condition {c.text} fails with {shown}")
-    regime = theorem.regime(at)
+    if foreign:
+        own = [k for k in theorem.hyperparameters if k not in opt.defaults]
+        notes = (*notes, *([f"{opt.name} receives the step size as gamma; it must itself apply "
+                            + ", ".join(f"{k} = {sp.sstr(resolve(theorem, theorem.hyperparameters[k], at))}" for k in own)]
+                           if own else []))  # fmt: skip
+    try:
+        regime = theorem.regime(at)
+    except ValueError as e:  # the record's regime relations do not decide at these values
+        raise InputError(f"theorem {theorem.key}: {e}") from None
     return Instance(
         theorem=theorem,
         problem=problem,
@@ -281,6 +295,8 @@ def prepare(
         batch=batch,
         notes=notes,
         form=form,
+        w0_given=w0_given,
+        foreign=foreign,
     )
 
 
