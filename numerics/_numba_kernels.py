@@ -465,9 +465,7 @@ def ngd_loop(kind, p, v1, v2, fstar, W0, gamma, beta, eps, iters, center, record
         if record:
             for r in range(R):
                 gap[r, t] = f[r] if active[r] else fin[r]
-        if not active.any():
-            break
-        m = 0.0
+        m = 0.0  # the callback sees every step's iterates, the last ones included
         for r in range(R):
             s = 0.0
             for i in range(d):
@@ -475,6 +473,8 @@ def ngd_loop(kind, p, v1, v2, fstar, W0, gamma, beta, eps, iters, center, record
             m = max(m, np.sqrt(s))
         dist[t] = m
         last = t
+        if not active.any():
+            break
         for r in range(R):
             if not active[r]:
                 continue

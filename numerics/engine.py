@@ -79,7 +79,8 @@ def run(
     """Run optimizer on problem for R = len(seeds) runs from w0 (shape (R, d) or (d,)); return a Trace.
 
     hp: hyperparameters, each a scalar or one value per run. noise: (tau1, tau2) wraps a deterministic problem in
-    the synthetic oracle. callback(t, W, active) may return True to stop all runs (they end at step t).
+    the synthetic oracle. callback(t, W, active) is called at every step t (the last one included, after the runs
+    that end there are marked inactive) and may return True to stop all runs (they end at step t).
     backend: "numpy" (the reference), "numba" (fused minibatch gradients of the finite sums, and their stochastic
     optimizers' whole step loop: fused.StepLoop; numerics/fused.py) or None (numba when installed); the seed gives
     the same draws on both, the numbers agree to rounding.
@@ -148,10 +149,10 @@ def run(
             if is_ck[t]:
                 measure(t)
                 rec.checkpoint(active, cur["f"], cur["n"], samples)
-            if not active.any():
-                break
-            if callback is not None and callback(t, W, active):
+            if callback is not None and callback(t, W, active) and active.any():  # it sees the last iterates too
                 finish(active.copy(), t)
+                break
+            if not active.any():
                 break
             if loop is None:
                 updates, new_state, cost = opt.update(W, state, t, oracle, keys, hp)

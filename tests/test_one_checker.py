@@ -4,6 +4,7 @@ theory/ (predict_ngd, predict_insgd), which evaluate the same statements by anot
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 import sympy as sp
 from hypothesis import given, settings
@@ -129,3 +130,74 @@ def test_a_start_the_user_gives_is_the_only_one():
     prob = Quadratic(dim=3, cond=5.0)
     assert check_theorem(KARIMI2016, prob)["starts"] == 3
     assert check_theorem(KARIMI2016, prob, w0=[1.0, 0.5, -0.2])["starts"] == 1
+
+
+# -- regressions from an independent review of the one checker ------------------------------------------------------
+
+
+def _jumping_ngd():
+    """NGD (beta = 1/2) whose first step jumps to 1.5 w_0, out of the ball the constants are certified on."""
+    from insgd.numerics.optimizers import Optimizer, ngd_update
+
+    def update(W, state, t, oracle, keys, hp):
+        if t == 0:
+            return -0.5 * W, state, 1
+        return ngd_update(W, state, t, oracle, keys, {**hp, "beta": 0.5})
+
+    return Optimizer("jumping_ngd", lambda W0, hp: {}, update, {"gamma": None}, "test", stochastic=False)
+
+
+def test_the_records_own_T_is_held():
+    """A T(eps) claim that is too small fails even when the bound holds: GD on (1/2) w^T diag(1, 10) w needs 63
+    steps to ||grad|| <= 1e-3 at step 1/L (measured), more than a claimed T = 1."""
+    from insgd.theory.literature import GD_STATIONARITY
+
+    one = replace(GD_STATIONARITY, key="gd.one_step", cases={0: (Case(sp.true, sp.Integer(1), "exact"),)})
+    r = check_theorem(one, Quadratic(dim=2, cond=10.0), eps=1e-3)
+    assert r.verdict == "fail" and r["T_claim"] == 1 and "> T_derived = 1" in r.evidence
+    # Theorem 1's T(eps) halved on the tight instance (T_derived / T_measured = 1.07 there): the T claims fail, the
+    # bound (unchanged) does not
+    cases = {k: tuple(replace(c, T=c.T / 2) for c in cs) for k, cs in THEOREM1_DERIVED.cases.items()}
+    half = replace(THEOREM1_DERIVED, key="theorem1.half_T", cases=cases)
+    g = check_theorem(half, Power(p=4.0), values={"beta": "1/5"}, eps_grid=[1e-2, 1e-3, 1e-4])
+    assert [a.verdict for a in g.assertions] == ["fail", "fail"] and "first reached at t" in g.evidence
+    assert check_theorem(THEOREM1_DERIVED, Power(p=4.0), values={"beta": "1/5"}, eps_grid=[1e-2, 1e-3, 1e-4]).verdict == "pass"
+
+
+def test_a_bound_that_is_not_a_real_number_decides_nothing():
+    """A bound whose cube root of a negative number is NaN in float64 (real_root would be negative) used to pass."""
+    from insgd.theory.literature import GD_STATIONARITY
+
+    B = GD_STATIONARITY.bound[0]
+    nan = replace(GD_STATIONARITY, key="gd.nan", bound={0: B * (1 - 2 * S.t / 201) ** sp.Rational(1, 3)})
+    r = check_theorem(nan, Quadratic(dim=2, cond=10.0), eps=1e-3)
+    assert r.verdict == "inconclusive" and "not a real number" in r.evidence
+
+
+def test_runs_outside_the_certified_ball_decide_nothing():
+    """NGD that jumps out of the ball at t = 1: the bound, the T grid and the rate are all withheld, never failed."""
+    r = check_theorem(THEOREM1_DERIVED, Power(p=4.0), values={"beta": "1/2"}, eps_grid=[1e-2, 1e-3, 1e-4], rate=True,
+                      optimizer=_jumping_ngd())  # fmt: skip
+    assert r.verdict == "inconclusive" and all(a.verdict == "inconclusive" for a in r.assertions)
+    assert all("left the ball" in a.evidence for a in r.assertions)
+
+
+def test_the_last_iterate_is_watched():
+    """The engine's callback sees the final iterates too: one GD step from w0 = 1 on |w|^2 with gamma = 1.5 lands at
+    w1 = -2, outside the unit ball (by hand: w1 = w0 - 1.5 * 2 w0)."""
+    from insgd.numerics.engine import run
+    from insgd.verify.checks.setup import Distance
+
+    dist = Distance(np.zeros(1), 1.0)
+    run(Power(p=2.0), "gd", [1.0], 1, [0], {"gamma": 1.5}, callback=dist, backend="numpy")
+    assert dist.exit_t == 1 and dist.max == pytest.approx(2.0)
+
+
+def test_given_constants_in_probability_are_watched_and_eps_zero_is_refused():
+    """Given (not certified) constants hold on the start's ball only: a path that leaves it withholds the verdict."""
+    given = {"L_0": 2, "L_1": "1/1000", "alpha": 0, "tau_1": 1, "tau_2": 3}
+    r = check_theorem(THEOREM2_PRINTED, Quadratic(dim=2, cond=2.0), eps=0.5, noise=(1.0, 3.0), values={"beta": 1},
+                      seeds=16, constants=given)  # fmt: skip
+    assert r.verdict == "inconclusive" and "left the ball" in r.evidence
+    with pytest.raises(InputError, match="eps must be finite and > 0"):
+        check_theorem(KARIMI2016, Quadratic(dim=2), eps=0.0)

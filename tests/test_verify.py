@@ -219,18 +219,18 @@ def test_generalized_constants_enter_gamma():
 def test_an_iterate_outside_the_certified_ball_withholds_the_verdict():
     """Constants certified on a ball say nothing outside it: a pass, or a fail at or after the exit, becomes
     inconclusive with the exit named; a fail before the exit stands (hand-made evidence)."""
-    from insgd.verify.checks.generic import _left_ball
+    from insgd.verify.checks.measure import left_ball
     from insgd.verify.checks.setup import Distance
 
     dist = Distance(np.zeros(1), 0.5)
     dist.replay([0.4, 0.45, 0.7, 0.3])  # leaves the ball at t = 2
-    r = _left_ball({"verdict": "pass", "evidence": "e"}, dist)
+    r = left_ball({"verdict": "pass", "evidence": "e"}, dist)
     assert r["verdict"] == "inconclusive" and "left the ball of radius 0.5" in r["evidence"] and "t = 2" in r["evidence"]
-    assert _left_ball({"verdict": "fail", "evidence": "e"}, dist, fail_t=1)["verdict"] == "fail"
-    assert _left_ball({"verdict": "fail", "evidence": "e"}, dist, fail_t=2)["verdict"] == "inconclusive"
+    assert left_ball({"verdict": "fail", "evidence": "e"}, dist, fail_t=1)["verdict"] == "fail"
+    assert left_ball({"verdict": "fail", "evidence": "e"}, dist, fail_t=2)["verdict"] == "inconclusive"
     inside = Distance(np.zeros(1), 0.5)
     inside.replay([0.4, 0.3])
-    assert _left_ball({"verdict": "pass", "evidence": "e"}, inside)["verdict"] == "pass"
+    assert left_ball({"verdict": "pass", "evidence": "e"}, inside)["verdict"] == "pass"
 
 
 def test_disagreements_are_classified():

@@ -23,7 +23,9 @@ KARIMI2016 = Theorem(
     step_size=1 / L,
     conditions=(Condition("mu <= L (implied by L-smoothness and PL)", sp.Le(mu, L), "consistency"),),
     bound={0: (1 - mu / L) ** t * Delta0},
-    cases={0: (Case(sp.true, sp.log(Delta0 / eps) / -sp.log(1 - mu / L), "exact"),)},
+    # T(eps) inverts the bound; at mu = L the contraction factor is 0 and the inversion gives 0, but Delta_0 > eps
+    # needs one step: hence the Max (one more step never breaks the promise)
+    cases={0: (Case(sp.true, sp.Max(1, sp.log(Delta0 / eps) / -sp.log(1 - mu / L)), "exact"),)},
     promise="f(x_k) - f* <= (1 - mu/L)^k (f(x_0) - f*) for every k",
     statement="Consider (1), where f has an L-Lipschitz continuous gradient, a non-empty solution set X*, and satisfies "
     "the PL inequality (3). Then the gradient method with a step-size of 1/L, x_{k+1} = x_k - (1/L) grad f(x_k), has a "

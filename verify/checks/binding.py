@@ -46,13 +46,16 @@ def _smooth(theorem, cons, form, radius, need, generalized, forms, floor, notes)
                     "each step"
                 )
             L0 = c.L0 if c.L0 > 0 or not floor else floor  # L0 = 0 certifies every L0 > 0
+            if L0 != c.L0:
+                notes.append(f"L0 = 0 is certified (every L0 > 0 holds): L0 is floored at {floor:g}")
             return f, {"L0": L0, "L1": c.L1, "alpha": c.alpha}, c.region
     c = cons.smooth_for(form, radius, need=need) if generalized and floor else None
     if c is None:
         return None
     notes.append(
-        f"no certificate with L1 > 0: L1 is floored at {floor:g}, so the normalization is inert (h_t = 1 for "
-        "I-NSGD, which then runs as minibatch SGD)"
+        f"no certificate with L1 > 0: L1 is floored at {floor:g}"
+        + (f" (and L0 = 0 at {floor:g})" if c.L0 <= 0 else "")
+        + ", so the normalization is inert (h_t = 1 for I-NSGD, which then runs as minibatch SGD)"
     )
     return form, {"L0": c.L0 if c.L0 > 0 else floor, "L1": max(c.L1, floor), "alpha": c.alpha}, c.region
 

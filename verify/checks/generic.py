@@ -30,21 +30,29 @@ import numpy as np
 import sympy as sp
 
 from insgd.core import InputError
-from insgd.numerics import fused
-from insgd.numerics.engine import run
-from insgd.numerics.optimizers import get_optimizer
 from insgd.verify.checks import rate as R
 from insgd.verify.checks.expectation import expectation_check, lower_confidence_bound  # noqa: F401 (public)
 from insgd.verify.checks.instance import Instance, free_symbols, prepare, resolve  # noqa: F401 (public)
+from insgd.verify.checks.measure import (
+    DEEP_FACTOR,
+    DEEP_MIN,
+    DEEP_REL,
+    deep_horizon,
+    eigen_starts,
+    gap,
+    halved,
+    hp_text,
+    left_ball,
+    t_grid,
+    trajectory,
+    vec_text,
+)
 from insgd.verify.checks.probability import hit_probability_check
 from insgd.verify.checks.result import Assertion, Check
-from insgd.verify.checks.setup import FLOAT_REL, Distance
+from insgd.verify.checks.setup import FLOAT_REL, MAX_ITERS
 from insgd.verify.verdicts import FAIL, INCONCLUSIVE, PASS, bound_verdict
 
-MAX_ITERS = 2_000_000  # iteration cap of one run; when it binds before T(eps) the verdict is inconclusive
 DEFAULT_EPS = {"gap": 1e-6, "min_grad_norm": 1e-2}
-DEEP_REL, DEEP_FACTOR = 1e-12, 10  # the bound is held past eps: down to 1e-12 B(0), within 10x the T(eps) iterations
-DEEP_MIN = 10_000  # ... and, once the run has reached eps at t_hit, within max(10 t_hit, DEEP_MIN) iterations
 
 
 def check_theorem(
@@ -89,7 +97,8 @@ def check_theorem(
     if eps_grid is not None and eps is not None:
         raise InputError("eps and eps_grid must not be given together")
     grid = sorted(
-        (float(e) for e in (eps_grid if eps_grid is not None else [eps or DEFAULT_EPS.get(theorem.measure, 0)])), reverse=True
+        (float(e) for e in (eps_grid if eps_grid is not None else [DEFAULT_EPS.get(theorem.measure, 0) if eps is None else eps])),
+        reverse=True,
     )
     if theorem.measure != "mean_sq_grad" and not (grid and all(math.isfinite(e) and e > 0 for e in grid)):
         raise InputError(f"eps must be finite and > 0, got {grid}")
@@ -115,7 +124,7 @@ def check_theorem(
         "regime_name": theorem.regimes[inst.regime][0] if theorem.regimes else None,
         "noise": None if noise is None else list(noise),
         "w0": inst.w0.tolist(),
-        "delta0": _gap(problem, inst.w0),
+        "delta0": gap(problem, inst.w0),
         "region": inst.region,
         "constants_source": inst.source,
         "constants_status": inst.status,
@@ -132,10 +141,10 @@ def check_theorem(
     )
     if theorem.measure == "hit_probability":
         budget = MAX_ITERS if iters is None else int(iters)
-        res = hit_probability_check(inst, grid[-1], 64 if seeds is None else seeds, budget, details["delta0"])
+        res, dist = hit_probability_check(inst, grid[-1], 64 if seeds is None else seeds, budget, details["delta0"])
         if note := res.pop("budget_note"):
             check.warnings.append(note)
-        _assert(check, "promise in probability", _unproved(inst, grid[-1], res), theorem)
+        _assert(check, "promise in probability", _outside(inst, _unproved(inst, grid[-1], left_ball(res, dist))), theorem)
         return check
     if theorem.measure == "mean_sq_grad":
         hp = inst.hp()
@@ -150,20 +159,20 @@ def check_theorem(
             iters,
             delta,
             inst.radius,
-            f"{inst.optimizer.name} with {_hp_text(hp)}, noise {noise}, w0 = {_vec_text(inst.w0)}",
+            f"{inst.optimizer.name} with {hp_text(hp)}, noise {noise}, w0 = {vec_text(inst.w0)}",
         )
-        _assert(check, "bound on the grid", _left_ball(res, dist), theorem)
+        _assert(check, "bound on the grid", left_ball(res, dist), theorem)
         details["hyperparameters"] = hp
         return check
     bound_run = _bound_check(inst, grid[-1], backend, check)
     check.raw["trajectory"] = bound_run["trajectory"]
     if len(grid) > 1 or rate:
-        hits = _t_grid(inst, grid, backend)
+        hits = t_grid(inst, grid, backend)
         check.assertions.append(R.t_grid_assertion(theorem.reading, hits))
         details["t_grid"] = hits
     if rate:
-        halved = lambda g, n: _halved(inst, g, n, backend)  # noqa: E731
-        check.assertions.extend(R.rate_assertions(inst, bound_run, details["t_grid"], halved))
+        half_run = lambda g, n: halved(inst, g, n, backend)  # noqa: E731
+        check.assertions.extend(R.rate_assertions(inst, bound_run, details["t_grid"], half_run))
         check.raw["rate"], check.raw["fit"] = bound_run["rate"], details["t_grid"].pop("fit")
         details["rate"] = {k: v for k, v in bound_run["rate"].items() if k != "sampled"}
     return check
@@ -172,7 +181,7 @@ def check_theorem(
 def _bound_check(inst: Instance, eps, backend, check) -> dict:
     """The bound at every iterate from each start (w0, then the Hessian's extreme eigendirections at the same
     distance: a rate stated slightly too fast shows first there; a start given by the user is the only one)."""
-    starts = [inst.w0] + ([] if inst.w0_given else _eigen_starts(inst.problem, inst.w0))
+    starts = [inst.w0] + ([] if inst.w0_given else eigen_starts(inst.problem, inst.w0))
     runs = []
     for w in starts:
         r = _bound_run(inst, eps, w, backend)
@@ -192,6 +201,23 @@ def _bound_check(inst: Instance, eps, backend, check) -> dict:
     check.details.update({k: v for k, v in res.items() if k not in ("verdict", "evidence", "witness_run")})
     _assert(check, "bound at every iterate", res, inst.theorem)
     return runs[0]  # the run from w0: the rate step measures on it
+
+
+def _outside(inst, res):
+    """Constants from another form of Assumption 1 than the record states (a caller's fallback, binding.py): the
+    theorem's hypothesis is not certified on this problem, so its runs neither support nor refute it (a pass or a
+    fail is withheld, the runs' outcome kept in the evidence)."""
+    stated = {a.split(".", 1)[1] for a, _ in inst.theorem.binds.values() if a.startswith("A1.")}
+    if not inst.form or inst.form in stated or res["verdict"] not in (PASS, FAIL):
+        return res
+    res.update(
+        verdict=INCONCLUSIVE,
+        outside=f"Assumption 1 in the {', '.join(sorted(stated))} form, which the theorem states, is not certified here",
+        evidence=f"outside the theorem's hypotheses: Assumption 1 in the {', '.join(sorted(stated))} form is not "
+        f"certified on this problem (the runs used {inst.form}-form constants), so the runs neither support nor refute "
+        f"it; they showed: {res['evidence']}",
+    )
+    return res
 
 
 def _unproved(inst, eps, res):
@@ -229,79 +255,21 @@ def _assert(check, what, res, theorem):
     check.details.update(res | ({"witness_run": witness} if witness else {}))
 
 
-def _gap(problem, w):
-    return float(problem.value(np.asarray(w, float)[None])[0] - problem.fstar)
-
-
-def _fused_ngd(inst):
-    """Whether NGD's runs may use the compiled loop (numerics/fused.ngd_runs: the engine's loop, step for step): the
-    engine's own NGD on the gap, exact gradients, a problem with a kernel."""
-    return (
-        inst.optimizer is get_optimizer("ngd")
-        and inst.theorem.measure == "gap"
-        and inst.noise is None
-        and inst.problem.fused_kind() is not None
-    )
-
-
-def trajectory(inst: Instance, hp, w0, iters, stop, backend, record=True) -> dict:
-    """One run from w0 with hyperparameters hp, stopped at the first measure <= stop (None: never): every iterate
-    (t, measure) when record, the first hit, the last step, and the distance watch of the certified ball."""
-    p, dist = inst.problem, Distance(inst.problem.argmin, inst.radius)
-    on_grad = inst.theorem.measure == "min_grad_norm"
-    if _fused_ngd(inst) and fused.resolve(backend) == "numba":
-        fr = fused.ngd_runs(
-            p, np.asarray(w0, float)[None], [hp["gamma"]], hp["beta"], [-1.0 if stop is None else stop], iters, p.argmin, record
-        )
-        if fr is not None:
-            dist.replay(fr["dist"])
-            n = int(fr["stop"][0])
-            return {
-                "t": np.arange(n + 1),
-                "measured": fr["gap"][0, : n + 1] if record else None,
-                "hit": int(fr["hit"][0]),
-                "stop": n,
-                "dist": dist,
-            }
-    key = "eps_grad" if on_grad else "eps_gap"
-    tr = run(
-        p,
-        inst.optimizer,
-        w0,
-        iters,
-        [0],
-        hp,
-        noise=inst.noise,
-        n_checkpoints=iters + 1 if record else 1,
-        callback=dist,
-        backend="numpy" if inst.optimizer.name == "ngd" else backend,
-        **{key: stop},
-    )
-    n = int(tr.stop_t[0])
-    measured = None
-    if record:
-        measured = np.minimum.accumulate(tr.grad_norm[0, : n + 1]) if on_grad else tr.gap[0, : n + 1]
-    return {
-        "t": tr.t[: n + 1],
-        "measured": measured,
-        "hit": int((tr.hit_grad_t if on_grad else tr.hit_gap_t)[0]),
-        "stop": n,
-        "dist": dist,
-    }
-
-
 def _bound_run(inst: Instance, eps, w0, backend) -> dict:
     """The bound at every iterate of one run, up to the record's horizon: "until eps", to the first t with the
     measure <= eps; "every t", past eps until B(t) falls to DEEP_REL * B(0), the measure to DEEP_REL of its start, or
     DEEP_FACTOR x the iterations the run took to reach eps (at least DEEP_MIN; at most DEEP_FACTOR x T(eps) and
     MAX_ITERS), so a rate slightly too fast is not passed because the run stopped at eps before the slow mode
-    dominated. T(eps) is held against the first t the run reached eps."""
+    dominated. The record's T(eps) (an "exact" or ">=" count) is held against the first t the run reached eps; for a
+    record whose T is an order only, the bound's own T is (the bound implies it). A NaN bound decides nothing."""
     theorem, p = inst.theorem, inst.problem
-    d0 = _gap(p, w0)
+    d0 = gap(p, w0)
     hp = inst.hp(eps)
     B = inst.bound(eps, d0)
-    T_bound = inst.T(eps, d0)
-    iters = int(min(T_bound + 1, MAX_ITERS)) if math.isfinite(T_bound) else MAX_ITERS
+    T_claim, T_b = inst.T(eps, d0), inst.T_from_bound(eps, d0)
+    T_used = T_b if T_claim is None else T_claim
+    reach = max(T_used, T_b)  # a run long enough for the T claim and for the whole bound down to eps
+    iters = int(min(reach + 1, MAX_ITERS)) if math.isfinite(reach) else MAX_ITERS
     on_grad = theorem.measure == "min_grad_norm"
     until_eps = theorem.horizon == "until eps"
     if until_eps:
@@ -310,7 +278,7 @@ def _bound_run(inst: Instance, eps, w0, backend) -> dict:
         # where the run first reaches eps, so that a loose bound (T_bound thousands of times t_hit) is not held over
         # millions of iterations after eps; then the recorded run, past eps
         t_hit = trajectory(inst, hp, w0, iters, eps, backend, record=False)["hit"]
-        deep = _deep_horizon(B, iters)
+        deep = deep_horizon(B, iters)
         if t_hit >= 0:
             deep = min(deep, max(DEEP_FACTOR * t_hit, DEEP_MIN, t_hit + 1))
         vg = p.value_and_grad(np.asarray(w0, float)[None])
@@ -324,26 +292,33 @@ def _bound_run(inst: Instance, eps, w0, backend) -> dict:
     hit = int(t[reached[0]]) if len(reached) else -1
     what = "min_{k<=t} ||grad f(x_k)||" if on_grad else "Delta_t"
     before = measured > eps
+    T_name = "T_bound" if T_claim is None else f"T_{theorem.reading}"
     res = {
         "eps": eps,
+        "start": np.asarray(w0, float).tolist(),
+        "start_delta0": d0,
         "hyperparameters": hp,
-        "T_bound": T_bound,
+        "T_bound": T_used,
+        "T_claim": T_claim,
+        "T_from_bound": T_b,
         "T_measured": hit if hit >= 0 else None,
-        "tightness": (T_bound / hit) if hit > 0 else None,
+        "tightness": (T_used / hit) if hit > 0 else None,
         "iterations_run": stop,
         "measured_last": float(measured[-1]),
         "bound_ratio_max": float(np.max(bound[before] / np.maximum(measured[before], 1e-300))) if before.any() else 1.0,
         "trajectory": {"t": t, "measured": measured, "bound": bound, "hit": hit},
+        "withheld": tr["dist"].withheld(),
     }
-    verdict = bound_verdict(bool(above.any()), hit >= 0, math.isfinite(T_bound) and stop >= math.ceil(T_bound))
+    in_time = 0 <= hit <= T_used
+    verdict = bound_verdict(bool(above.any()), in_time, math.isfinite(T_used) and stop >= T_used)
+    run_text = f"({inst.optimizer.name} with {hp_text(hp)}, w0 = {vec_text(w0)})"
     fail_t = None
     if above.any():
         i = int(np.argmax(above))
         fail_t = int(t[i])
         res.update(
             verdict=verdict,
-            evidence=f"refuted by a run: at t = {fail_t}, {what} = {measured[i]:.6g} > bound {bound[i]:.6g} "
-            f"({inst.optimizer.name} with {_hp_text(hp)}, w0 = {_vec_text(w0)})",
+            evidence=f"refuted by a run: at t = {fail_t}, {what} = {measured[i]:.6g} > bound {bound[i]:.6g} {run_text}",
             witness_run={
                 "t": t[: i + 1].tolist()[-20:],
                 "measured": measured[: i + 1].tolist()[-20:],
@@ -351,116 +326,35 @@ def _bound_run(inst: Instance, eps, w0, backend) -> dict:
             },
             first_violation={"t": fail_t, "measured": float(measured[i]), "bound": float(bound[i])},
         )
+    elif np.isnan(bound).any():
+        i = int(np.argmax(np.isnan(bound)))
+        res.update(
+            verdict=INCONCLUSIVE,
+            evidence=f"the bound is not a real number at t = {int(t[i])} (NaN): it decides nothing there {run_text}",
+        )
     elif verdict == FAIL:
+        late = f"first reached at t = {hit}" if hit >= 0 else f"not reached by t = {stop}"
         res.update(
             verdict=verdict,
-            evidence=f"refuted by a run: {what} = {measured[-1]:.6g} > eps = {eps:g} at T = {stop} >= T_bound = {T_bound:.6g}",
-            first_violation={"t": stop, "measured": float(measured[-1]), "bound": eps, "what": "not reached within T(eps)"},
+            evidence=f"refuted by a run: {what} <= eps = {eps:g} {late} > {T_name} = {T_used:.6g} {run_text}",
+            first_violation={"t": stop, "measured": float(measured[-1]), "bound": eps, "what": f"not reached within {T_name}"},
         )
     elif verdict == INCONCLUSIVE:
-        res.update(verdict=verdict, evidence=f"capped at {MAX_ITERS} iterations before T_bound = {T_bound:.3g}")
+        why = (
+            f"capped at {MAX_ITERS} iterations"
+            if stop >= MAX_ITERS
+            else f"the run stopped at t = {stop} ({what} = {measured[-1]:.3g}, the depth float64 resolves)"
+        )
+        res.update(verdict=verdict, evidence=f"{why} before eps = {eps:g} was reached and before {T_name} = {T_used:.3g}")
     else:
         res.update(
             verdict=verdict,
             evidence=f"not refuted on this run: {what} <= B(t) at all {stop + 1} iterates (t = 0..{stop}, down to "
             f"{what} = {measured[-1]:.3g}, " + ("where the promise ends" if until_eps else "past eps") + f"); eps = "
-            f"{eps:g} reached at t = {hit} <= T_bound = {T_bound:.4g} (tightness T_bound / T_measured = "
-            f"{T_bound / max(hit, 1):.3g}); the bound exceeds {what} by up to {res['bound_ratio_max']:.3g}x before eps",
+            f"{eps:g} reached at t = {hit} <= {T_name} = {T_used:.4g} (tightness {T_name} / T_measured = "
+            f"{T_used / max(hit, 1):.3g}); the bound exceeds {what} by up to {res['bound_ratio_max']:.3g}x before eps",
         )
-    return _left_ball(res, tr["dist"], fail_t)
-
-
-def _t_grid(inst: Instance, grid, backend) -> dict:
-    """T_measured (the first t with the measure <= eps) at each eps of the grid, each run with its own hyperparameters
-    (the step size may depend on eps), against T(eps); runs capped at max T(eps) (and MAX_ITERS)."""
-    if inst.optimizer.stochastic:
-        raise InputError(f"an eps grid needs a deterministic algorithm; {inst.optimizer.name} is stochastic")
-    p, w0 = inst.problem, inst.w0
-    d0 = _gap(p, w0)
-    T_bound = np.array([inst.T(e, d0) for e in grid], float)
-    iters = int(min(np.ceil(np.max(T_bound)), MAX_ITERS))
-    hps = [inst.hp(e) for e in grid]
-    dist = Distance(p.argmin, inst.radius)
-    eps = np.asarray(grid, float)
-    if _fused_ngd(inst) and fused.resolve(backend) == "numba":
-        W0 = np.broadcast_to(np.asarray(w0, float), (len(grid), p.dim))
-        fr = fused.ngd_runs(p, W0, [h["gamma"] for h in hps], hps[0]["beta"], eps, iters, p.argmin, False)
-        dist.replay(fr["dist"])
-        T = fr["hit"].astype(float)
-    elif inst.optimizer is get_optimizer(inst.theorem.algorithm):
-        hp = {k: np.array([h[k] for h in hps]) for k in hps[0]}
-        key = "eps_grad" if inst.theorem.measure == "min_grad_norm" else "eps_gap"
-        tr = run(p, inst.optimizer, w0, iters, np.arange(len(grid)), hp, callback=dist, backend="numpy", **{key: eps})
-        T = (tr.hit_grad_t if key == "eps_grad" else tr.hit_gap_t).astype(float)
-    else:  # a foreign optimizer is built for one learning rate: one run per eps
-        T = np.array(
-            [float(trajectory(inst, h, w0, iters, e, backend, record=False)["hit"]) for h, e in zip(hps, eps, strict=True)]
-        )
-    return {
-        "eps": list(grid),
-        "T_measured": T.tolist(),
-        "T_bound": T_bound.tolist(),
-        "capped": bool(iters < np.ceil(np.max(T_bound))),
-        "withheld": dist.withheld(),
-    }
-
-
-def _halved(inst, gamma_eps, n, backend):
-    """The recorded run from w0 at half the step size of eps (the rate step's second run), n iterations at most."""
-    hp = inst.hp(gamma_eps)
-    hp["gamma"] /= 2
-    return trajectory(inst, hp, inst.w0, n, gamma_eps, backend)
-
-
-def _eigen_starts(problem, w0):
-    """w* + R0 v for the eigenvectors v of the smallest and largest eigenvalue of the Hessian at the minimizer (none
-    when the problem has no Hessian), R0 = ||w0 - w*||, without repeating w0."""
-    R0 = float(np.linalg.norm(w0 - problem.argmin))
-    try:
-        H = np.asarray(problem.hess(problem.argmin[None])[0], float)
-    except NotImplementedError:
-        return []
-    if not np.all(np.isfinite(H)):
-        return []
-    _, V = np.linalg.eigh((H + H.T) / 2)
-    out = []
-    for v in (V[:, 0], V[:, -1]):
-        w = problem.argmin + R0 * v
-        if not any(np.allclose(w, x) for x in [w0, *out]):
-            out.append(w)
-    return out
-
-
-def _left_ball(res, dist, fail_t=None):
-    """Withhold a pass when any iterate left the certified ball, a fail when it left at or before the failing t."""
-    why = dist.withheld()
-    if why is None or res["verdict"] not in (FAIL, PASS):
-        return res
-    if res["verdict"] == FAIL and fail_t is not None and fail_t < dist.exit_t:
-        return res  # every iterate up to the violation was in the ball
-    res.update(verdict=INCONCLUSIVE, withheld=why, evidence=f"{why}; the {res['verdict']} would not be earned: {res['evidence']}")
-    return res
-
-
-def _deep_horizon(B, iters):
-    """Iterations for the bound check: the first t with B(t) <= DEEP_REL * B(0), between iters (what T(eps) needs)
-    and min(DEEP_FACTOR * iters, MAX_ITERS)."""
-    cap = int(min(max(DEEP_FACTOR * iters, iters), MAX_ITERS))
-    b0 = float(B(0.0))
-    if not (math.isfinite(b0) and b0 > 0):
-        return iters
-    t = iters
-    while t < cap and float(B(float(t))) > DEEP_REL * b0:
-        t = min(cap, 2 * t + 1)
-    return max(iters, t)
-
-
-def _hp_text(hp):
-    return ", ".join(f"{k} = {v:.6g}" if isinstance(v, float) else f"{k} = {v}" for k, v in hp.items())
-
-
-def _vec_text(w):
-    return "(" + ", ".join(f"{x:.6g}" for x in np.asarray(w).ravel()) + ")"
+    return left_ball(res, tr["dist"], fail_t)
 
 
 def worst_case(theorem):

@@ -147,13 +147,12 @@ class Instance:
         return hp
 
     def count(self, eps, d0) -> int:
-        """T(eps) of a ">=" case as an iteration count: the smallest integer at least the case's expression (and
-        >= 1), evaluated with enough digits to round exactly (it may exceed 2^63)."""
-        expr = self.formula(self.theorem.case(self.regime, self.at(eps))[1].T, eps).subs(S.Delta0, binary_value(d0))
-        rough = sp.N(expr, 30)
-        if not (rough.is_real and rough.is_finite and rough > 0):
-            raise InputError(f"theorem {self.theorem.key}: T(eps) = {sp.sstr(rough)[:60]} is not a positive real")
-        return max(1, int(sp.ceiling(sp.N(expr, max(50, int(sp.log(rough, 10)) + 20)))))
+        """The record's T(eps) as a finite iteration count (a promise in probability runs exactly that many steps);
+        InputError when the record gives none."""
+        T = self.T(eps, d0)
+        if T is None or not math.isfinite(T):
+            raise InputError(f"theorem {self.theorem.key}: T(eps) at eps = {eps:g} is {T}, not a finite iteration count")
+        return int(T)
 
     def parameter(self, name, eps=None) -> float:
         return self._real(name, self.theorem.parameters[name], eps, False)
@@ -178,11 +177,35 @@ class Instance:
 
         return f
 
-    def T(self, eps, d0) -> float:
-        """The smallest integer t >= 0 with B(t) <= eps (inf when the search does not end): the closed form T(eps) of
-        the regime's case, in float64, seeds the search; the bound itself decides."""
+    def T(self, eps, d0):
+        """The record's T(eps) as an iteration count, the claim a check holds: the ceiling of the case's T for kind
+        "exact" (>= 0) and ">=" (>= 1, the smallest T the statement allows); inf when it is not a finite real; None
+        for an order only ("O", "Omega"), which promises no count. Rounded exactly: in float64 when far from an
+        integer, else with enough digits."""
         if self.regime not in self.theorem.cases:
             raise InputError(f"theorem {self.theorem.key} has no T(eps) in regime {self.regime} to check")
+        i, case = self.theorem.case(self.regime, self.at(eps))
+        if case.kind not in ("exact", ">="):
+            return None
+        try:
+            with np.errstate(all="ignore"):
+                g = complex(self._lambdified(f"T{i}", case.T)(0.0, float(eps), d0))
+        except (TypeError, ValueError, OverflowError, ZeroDivisionError, AttributeError, NameError):
+            g = complex("nan")
+        lo = 1 if case.kind == ">=" else 0
+        if not (g.imag == 0 and not math.isnan(g.real)):
+            return None  # not a real number here: the record promises no count at these constants
+        if g.real == math.inf or g.real >= 1e15:
+            return math.inf if g.real == math.inf else float(math.ceil(g.real))  # beyond any run: rounding is moot
+        if abs(g.real - round(g.real)) > 1e-6:
+            return max(lo, math.ceil(g.real))
+        # near an integer: the exact expression with enough digits decides the ceiling
+        expr = self.formula(case.T, eps).subs(S.Delta0, binary_value(d0))
+        return max(lo, int(sp.ceiling(sp.N(expr, 60))))
+
+    def T_from_bound(self, eps, d0) -> float:
+        """The bound's own T: the smallest integer t >= 0 with B(t) <= eps (inf when the search does not end), the
+        record's T(eps) seeding the search. A run held up to it sees the whole promise."""
         i, case = self.theorem.case(self.regime, self.at(eps))
         try:
             with np.errstate(all="ignore"):
@@ -306,7 +329,7 @@ def first_below(B, eps, guess=math.nan):
     g = complex(guess)
     t0 = max(0, math.ceil(g.real)) if g.imag == 0 and math.isfinite(g.real) and g.real < 1e15 else 0
     for _ in range(10_000):
-        if float(B(float(t0))) > eps:
+        if not float(B(float(t0))) <= eps:  # NaN is never below eps
             t0 += 1
         elif t0 > 0 and float(B(float(t0 - 1))) <= eps:
             t0 -= 1

@@ -12,6 +12,7 @@ import numpy as np
 from scipy import stats
 
 from insgd.numerics.engine import run
+from insgd.verify.checks.setup import Distance
 from insgd.verify.verdicts import FAIL, PASS, interval_verdict
 
 LEVEL = 0.95
@@ -24,15 +25,19 @@ def clopper_pearson(k, n, level=LEVEL):
     return lo, hi
 
 
-def hit_probability_check(inst, eps, seeds, budget, d0, quiet=True) -> dict:
-    """Runs from inst.w0 with seeds `seeds` (an int n: 0..n-1, or the seeds), each for min(T, budget) iterations."""
+def hit_probability_check(inst, eps, seeds, budget, d0, quiet=True):
+    """Runs from inst.w0 with seeds `seeds` (an int n: 0..n-1, or the seeds), each for min(T, budget) iterations:
+    (the result, the Distance watch of the certified ball)."""
     seeds = np.arange(seeds) if np.ndim(seeds) == 0 else np.asarray(seeds, np.int64)
     n = len(seeds)
     T = inst.count(eps, d0)
     p = float(inst.formula(inst.theorem.probability, eps))
     hp = inst.hp(eps, T=T)
     iters = int(min(T, budget))
-    tr = run(inst.problem, inst.optimizer, inst.w0, iters, seeds, hp, noise=inst.noise, eps_grad=eps, quiet=quiet)
+    # constants certified on a ball (given ones) are watched: a path that leaves it withholds the verdict
+    dist = Distance(inst.problem.argmin, inst.radius)
+    watch = None if inst.radius is None else dist
+    tr = run(inst.problem, inst.optimizer, inst.w0, iters, seeds, hp, noise=inst.noise, eps_grad=eps, quiet=quiet, callback=watch)
     hit = tr.hit_grad_t
     k = int(np.sum(hit >= 0))
     not_finished = n - k if T > budget else 0
@@ -69,4 +74,4 @@ def hit_probability_check(inst, eps, seeds, budget, d0, quiet=True) -> dict:
         )
         if not_finished
         else None,
-    }
+    }, dist

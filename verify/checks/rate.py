@@ -70,7 +70,7 @@ def t_grid_assertion(reading, hits) -> Assertion:
     """T_measured <= T(eps) at every eps of the grid: a run that reaches eps later, or runs T(eps) iterations without
     reaching it, refutes it; a run capped before T(eps), or one that left the certified ball, leaves it undecided."""
     eps, T, Tb = (np.asarray(hits[k], float) for k in ("eps", "T_measured", "T_bound"))
-    iters = min(np.ceil(np.max(Tb)), MAX_ITERS)
+    iters = hits["iters"]
     reached = T >= 0
     late = reached & (T > np.ceil(Tb))
     missed = ~reached & (np.ceil(Tb) <= iters)  # ran T(eps) steps without reaching eps
@@ -112,6 +112,8 @@ def rate_assertions(inst, run0, hits, halved) -> list:
     if "q" in inst.theorem.parameters:
         rate.update(_q_step(inst, run0, halved))
     hits.update(_exponent_step(inst, hits))
+    # a run that left the ball the constants are certified on measures nothing the theorem speaks of
+    withheld = run0.get("withheld") or hits["withheld"] or rate.pop("withheld", None)
     if not tight:
         why = (
             "the constants are given, not certified"
@@ -138,6 +140,8 @@ def rate_assertions(inst, run0, hits, halved) -> list:
             )
         )
         return out
+    if withheld:
+        return [Assertion("rate (tight instance)", "rate", INCONCLUSIVE, f"{withheld}: no rate is measured there")]
     if rate:
         lo, hi = rate["q_interval"]
         out.append(
@@ -223,9 +227,10 @@ def _q_step(inst, run0, halved) -> dict:
     gap = np.asarray(tr["measured"], float)
     iters = int(min(math.ceil(run0["T_bound"]), MAX_ITERS)) if math.isfinite(run0["T_bound"]) else MAX_ITERS
     q_pred = inst.parameter("q", eps)
+    run_half = halved(eps, int(min(2 * iters, MAX_ITERS)))
     try:
         (q1, r1), sub = _measured_q(gap, eps)
-        (q2, r2), _ = _measured_q(np.asarray(halved(eps, int(min(2 * iters, MAX_ITERS)))["measured"], float), eps)
+        (q2, r2), _ = _measured_q(np.asarray(run_half["measured"], float), eps)
     except ValueError:  # the run does not decrease (a method that ascends or stalls): no rate to measure
         nan = math.nan
         sub = np.arange(len(gap))[:400]
@@ -244,4 +249,5 @@ def _q_step(inst, run0, halved) -> dict:
         "q_bias": bias,
         "regime_measured": measured,
         "sampled": sub,
+        "withheld": run_half["dist"].withheld(),
     }

@@ -47,6 +47,7 @@ class Theorem2Result(Check):
     h_active_fraction: float = 0.0  # fraction of I-NSGD steps (all seeds) with h_t > 1: the normalization acted
     B_prime_derived: int = 0
     precondition: str | None = None  # a precondition of the derived theorem that fails here (then: inconclusive)
+    outside: str | None = None  # the theorem's hypothesis that is not certified here (then: inconclusive)
     theorem: str = "theorem2.printed"
 
     @property
@@ -62,6 +63,11 @@ class Theorem2Result(Check):
             f"{self.tau1:g}, tau2 = {self.tau2:g}), beta = {self.beta:g}, reached ||grad F|| <= {self.eps:g} within "
             f"T = {self.T} (95% Clopper-Pearson [{lo:.3g}, {hi:.3g}] against the claimed probability 1/2)"
         )
+        if self.outside and self.verdict == INCONCLUSIVE:
+            return (
+                f"inconclusive: outside the theorem's hypotheses ({self.outside}): the runs neither support nor refute "
+                f"it ({what})"
+            )
         if self.precondition and self.verdict == INCONCLUSIVE:
             return f"inconclusive: {self.precondition}; the derived Theorem 2 promises nothing here ({what})"
         return {
@@ -151,6 +157,7 @@ def theorem2_check(
         h_active_fraction=d["h_active_fraction"],
         B_prime_derived=pred.B_prime_derived,
         precondition=d.get("precondition"),
+        outside=d.get("outside"),
         assertions=res.assertions,
     )
 
