@@ -5,7 +5,7 @@ into README.md from a full run (never `--quick`, whose numbers are a smoke test)
 fails when README.md and a fresh full summary disagree. A quick summary is refused.
 """
 
-from insgd.verify.verdicts import CHECK_VERDICTS, CONTRADICTED, NOT_APPLICABLE, PASS
+from insgd.verify.verdicts import CHECK_VERDICTS, CONTRADICTED, INCONCLUSIVE, NOT_APPLICABLE, PASS
 
 START, END = "<!-- findings:start -->", "<!-- findings:end -->"
 
@@ -61,6 +61,7 @@ def findings(s: dict) -> str:
         f"{_span([c['looseness'] for c in rows])} times the median hitting time; the normalization h_t > 1 acted "
         f"on {_span([c['h_active_fraction'] for c in rows], 2)} of the steps; the derived reading needs B' = "
         f"{_span([c['B_prime_derived'] for c in rows])} where the paper prints {_span([c['B_prime'] for c in rows])}."
+        + _theorem2_verdicts(rows)
     )
     comp = t2["complexity"]
     if comp["exponent_measured"] is not None:
@@ -154,3 +155,16 @@ def replace_section(readme: str, body: str) -> str:
 def section(readme: str) -> str:
     i, j = readme.index(START) + len(START), readme.index(END)
     return readme[i:j].strip("\n") + "\n"
+
+
+def _theorem2_verdicts(rows) -> str:
+    """The Theorem 2 verdicts, and why the ones outside the theorem's hypotheses are inconclusive."""
+    counts = ", ".join(f"{sum(c['verdict'] == v for c in rows)} {v}" for v in (PASS, INCONCLUSIVE, FAIL))
+    out = [c["label"].split(" ")[0] for c in rows if c.get("outside")]
+    why = (
+        f"; inconclusive on {', '.join(out)}: eq. (2), the theorem's Assumption 1, is certified to fail globally there, "
+        "so those runs (segment-form constants) are outside its hypotheses whatever they show"
+        if out
+        else ""
+    )
+    return f" Verdicts: {counts}{why}."
