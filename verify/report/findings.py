@@ -5,7 +5,7 @@ into README.md from a full run (never `--quick`, whose numbers are a smoke test)
 fails when README.md and a fresh full summary disagree. A quick summary is refused.
 """
 
-from insgd.verify.verdicts import CHECK_VERDICTS, CONTRADICTED, INCONCLUSIVE, NOT_APPLICABLE, PASS
+from insgd.verify.verdicts import CHECK_VERDICTS, CONTRADICTED, FAIL, INCONCLUSIVE, NOT_APPLICABLE, PASS
 
 START, END = "<!-- findings:start -->", "<!-- findings:end -->"
 
