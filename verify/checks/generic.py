@@ -205,17 +205,23 @@ def _bound_check(inst: Instance, eps, backend, check) -> dict:
 
 def _outside(inst, res):
     """Constants from another form of Assumption 1 than the record states (a caller's fallback, binding.py): the
-    theorem's hypothesis is not certified on this problem, so its runs neither support nor refute it (a pass or a
-    fail is withheld, the runs' outcome kept in the evidence)."""
-    stated = {a.split(".", 1)[1] for a, _ in inst.theorem.binds.values() if a.startswith("A1.")}
+    theorem's hypothesis is not certified on this problem (or certified to fail), so its runs neither support nor
+    refute it (a pass or a fail is withheld, the runs' outcome kept in the evidence)."""
+    from insgd.numerics.constants import Fails
+
+    stated = sorted({a.split(".", 1)[1] for a, _ in inst.theorem.binds.values() if a.startswith("A1.")})
     if not inst.form or inst.form in stated or res["verdict"] not in (PASS, FAIL):
         return res
+    smooth = inst.problem.certify(radius=inst.radius).smooth
+    fails = any(isinstance(c, Fails) and c.form in stated and c.region.is_global for c in smooth)
+    why = f"Assumption 1 in the {', '.join(stated)} form, which the theorem states, is " + (
+        "certified to fail globally on this problem" if fails else "not certified on this problem"
+    )
     res.update(
         verdict=INCONCLUSIVE,
-        outside=f"Assumption 1 in the {', '.join(sorted(stated))} form, which the theorem states, is not certified here",
-        evidence=f"outside the theorem's hypotheses: Assumption 1 in the {', '.join(sorted(stated))} form is not "
-        f"certified on this problem (the runs used {inst.form}-form constants), so the runs neither support nor refute "
-        f"it; they showed: {res['evidence']}",
+        outside=why,
+        evidence=f"outside the theorem's hypotheses: {why} (the runs used {inst.form}-form constants), so the runs "
+        f"neither support nor refute it; they showed: {res['evidence']}",
     )
     return res
 

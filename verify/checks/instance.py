@@ -158,13 +158,12 @@ class Instance:
         return self._real(name, self.theorem.parameters[name], eps, False)
 
     def _lambdified(self, what, expr):
-        """expr (with the constants) as a float64 function of (t, eps, Delta_0), made once per instance: evaluated to
-        30 digits first (exact powers of binary rationals would become huge integers), with t, eps and Delta_0 as
-        arguments (a tower in eps is never evaluated in arbitrary precision)."""
-        cache = self.__dict__.setdefault("_lambdified_cache", {})
-        if what not in cache:
-            cache[what] = sp.lambdify((S.t, S.eps, S.Delta0), sp.N(self.formula(expr), 30), "numpy")
-        return cache[what]
+        """expr as a float64 function of (t, eps, Delta_0) at these constants: the record's formula is compiled once
+        per process with the constants as arguments (`compiled`), and called with their float values (a tower in eps
+        is never evaluated in arbitrary precision; float64 rounding is far below FLOAT_REL)."""
+        fn, syms = compiled(self.theorem, sp.sympify(expr))
+        args = [float(self.constants[x]) for x in syms]
+        return lambda t, eps, d0: fn(t, eps, d0, *args)
 
     def bound(self, eps, d0):
         """B(t) of the regime at this eps and Delta_0 = d0, as a vectorized float function of t."""
@@ -232,6 +231,15 @@ class Instance:
             v = resolve(self.theorem, expr, self.at(eps)).subs(extra or {})  # shown exactly (sqrt(-1) is I)
             raise InputError(f"theorem {self.theorem.key}: {name} = {sp.sstr(v)[:80]} at {shown}: it must be {want}")
         return x.real
+
+
+@functools.lru_cache(maxsize=256)
+def compiled(theorem, expr):
+    """(f, symbols): the record's formula (its parameters resolved) lambdified once, f(t, eps, Delta_0, *constants)
+    with the constants in the order of `symbols`."""
+    expr = resolve(theorem, expr, {})
+    syms = sorted((x for x in expr.free_symbols if x not in (S.t, S.eps, S.Delta0)), key=lambda x: x.name)
+    return sp.lambdify((S.t, S.eps, S.Delta0, *syms), expr, "numpy"), tuple(syms)
 
 
 @functools.lru_cache(maxsize=64)

@@ -192,7 +192,7 @@ def check(
     )
     d = res.details
     s = setup_view(problem, res, beta)
-    pred = _predict_from(s, float(np.min(eps_grid)), d["delta0"])
+    pred = _predict_from(s, float(np.min(eps_grid)))
     regime, comp = _regime_result(res, pred), _complexity_result(res, pred)
     assertions = list(res.assertions)
     if (printed := _printed(s, comp, pred, assertions)) is not None:
@@ -238,9 +238,10 @@ def setup_view(problem, res, beta) -> dict:
     }
 
 
-def _predict_from(s: dict, eps, d0):
-    """predict_ngd at the check's constants (the printed statement's orders, the disagreement, the warnings): exponents
-    as the simplest rationals within float precision, scales as their exact binary values (verify/checks/binding.py)."""
+def _predict_from(s: dict, eps):
+    """predict_ngd at the check's constants, for the printed statement's orders, the disagreement and the warnings
+    (the runs' T and bound come from the record, through the checker): exponents as the simplest rationals within
+    float precision, scales as their exact binary values (verify/checks/binding.py)."""
     from insgd.theory.ngd import predict_ngd
     from insgd.theory.numbers import binary_value
 
@@ -252,7 +253,6 @@ def _predict_from(s: dict, eps, d0):
         exact(s["rho"]),
         binary_value(s["mu"]),
         exact(eps),
-        binary_value(d0),
     )
 
 

@@ -161,10 +161,6 @@ def _theorem2_verdicts(rows) -> str:
     """The Theorem 2 verdicts, and why the ones outside the theorem's hypotheses are inconclusive."""
     counts = ", ".join(f"{sum(c['verdict'] == v for c in rows)} {v}" for v in (PASS, INCONCLUSIVE, FAIL))
     out = [c["label"].split(" ")[0] for c in rows if c.get("outside")]
-    why = (
-        f"; inconclusive on {', '.join(out)}: eq. (2), the theorem's Assumption 1, is certified to fail globally there, "
-        "so those runs (segment-form constants) are outside its hypotheses whatever they show"
-        if out
-        else ""
-    )
-    return f" Verdicts: {counts}{why}."
+    reasons = "; ".join(sorted({c["outside"] for c in rows if c.get("outside")}))
+    why = f"; inconclusive on {', '.join(out)}: {reasons}, so those runs are outside its hypotheses whatever they show"
+    return f" Verdicts: {counts}{why if out else ''}."

@@ -62,9 +62,9 @@ interval; looseness = T / median hitting time; h_t > 1: the fraction of steps on
 (h_t = 1 makes I-NSGD minibatch SGD). h_t > 1 exactly when ||grad f_B'|| > ((4 L1 gamma)^(-1/beta) - delta)/2, the
 threshold shown: with L1 = 0 (the quadratics; L1 is floored at 1e-9) and Theorem 2's own gamma it lies far above any
 gradient the runs meet, so there the normalization cannot act and the check is one of minibatch SGD. A pass is "not
-refuted on these seeds", a statistical statement. Where L1 > 0 matters (|w|^4, cosh, the paper's polynomial) eq. (2),
-the theorem's Assumption 1, is certified to fail globally: those runs use the segment form's constants, so they are
-outside the theorem's hypotheses and their verdict is inconclusive whatever they show (the fraction within T is kept).
+refuted on these seeds", a statistical statement. A run whose constants come from another form of Assumption 1 than
+eq. (2), the literal form the theorem states (where that form is not certified), is outside the theorem's hypotheses:
+its verdict is inconclusive whatever it shows (the fraction within T is kept; the reason is in the JSON's `outside`).
 
 | case | L1 | T | gamma | B / B' | within T | median T_hit | looseness | h_t > 1 needs norm > | h_t > 1 | verdict |
 |---|---|---|---|---|---|---|---|---|---|---|

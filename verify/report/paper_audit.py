@@ -283,9 +283,8 @@ STATEMENTS = (
             f">= 1/2); median hitting time {e['median']:g}, so T is {float(e['T']) / e['median']:.3g} times it; h_t > 1 "
             f"on {e['h_active_fraction']:.0%} of steps; Assumption 1 in the {e.get('form') or 'literal'} form"
             + (
-                " (this problem has no global literal-form certificate with L1 > 0: the proof's descent step then needs the "
-                "max of ||grad F|| over each step)"
-                if e.get("form") == "segment"
+                f" (outside the theorem's hypotheses: {e['outside']}; the runs neither support nor refute it)"
+                if e.get("outside")
                 else ""
             )
         ),

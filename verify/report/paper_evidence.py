@@ -106,6 +106,7 @@ def ev_theorem2(quick, ctx):
         "median": t2.T_hit_median,
         "h_active_fraction": t2.h_active_fraction,
         "form": t2.constants.get("form"),
+        "outside": t2.outside,
     }
 
 
