@@ -168,7 +168,8 @@ def check_theorem(
     check.raw["trajectory"] = bound_run["trajectory"]
     if len(grid) > 1 or rate:
         hits = t_grid(inst, grid, backend)
-        check.assertions.append(R.t_grid_assertion(theorem.reading, hits))
+        claimed = theorem.cases[inst.regime][0].kind in ("exact", ">=")
+        check.assertions.append(R.t_grid_assertion(R.T_label(theorem, claimed), hits))
         details["t_grid"] = hits
     if rate:
         half_run = lambda g, n: halved(inst, g, n, backend)  # noqa: E731
@@ -298,7 +299,7 @@ def _bound_run(inst: Instance, eps, w0, backend) -> dict:
     hit = int(t[reached[0]]) if len(reached) else -1
     what = "min_{k<=t} ||grad f(x_k)||" if on_grad else "Delta_t"
     before = measured > eps
-    T_name = "T_bound" if T_claim is None else f"T_{theorem.reading}"
+    T_name = R.T_label(theorem, T_claim is not None)
     res = {
         "eps": eps,
         "start": np.asarray(w0, float).tolist(),

@@ -66,7 +66,14 @@ class ComplexityResult:
     withheld: str | None = None  # why the T verdict is withheld (an iterate left the certified ball)
 
 
-def t_grid_assertion(reading, hits) -> Assertion:
+def T_label(theorem, claimed=True) -> str:
+    """How evidence names the T(eps) a check holds: T_derived for a derived reading (Theorem 1's), T(eps) for a
+    record's count otherwise (a printed theorem may state only its bound; its T then inverts it), T_bound when the
+    record states an order only (the bound's own first t below eps is held)."""
+    return "T_bound" if not claimed else "T_derived" if theorem.reading == "derived" else "T(eps)"
+
+
+def t_grid_assertion(label, hits) -> Assertion:
     """T_measured <= T(eps) at every eps of the grid: a run that reaches eps later, or runs T(eps) iterations without
     reaching it, refutes it; a run capped before T(eps), or one that left the certified ball, leaves it undecided."""
     eps, T, Tb = (np.asarray(hits[k], float) for k in ("eps", "T_measured", "T_bound"))
@@ -79,24 +86,23 @@ def t_grid_assertion(reading, hits) -> Assertion:
         sound = None  # some run left the certified ball: T(eps) does not apply to it
     unsound = [(float(e), float(tm), float(td)) for e, tm, td, bad in zip(eps, T, Tb, late | missed, strict=True) if bad]
     hits.update(T_sound=sound, unsound=unsound)
-    name = f"T_measured <= T_{reading}"
+    name = f"T_measured <= {label}"
     if sound is None:
-        why = hits["withheld"] or f"some runs were capped before reaching eps and before T_{reading}"
+        why = hits["withheld"] or f"some runs were capped before reaching eps and before {label}"
         return Assertion(name, "bound", INCONCLUSIVE, why)
     if sound:
         return Assertion(
             name,
             "bound",
             PASS,
-            f"not refuted on this grid: each of the {len(eps)} eps in [{eps.min():g}, {eps.max():g}] reached within T_{reading}",
+            f"not refuted on this grid: each of the {len(eps)} eps in [{eps.min():g}, {eps.max():g}] reached within {label}",
         )
     return Assertion(
         name,
         "bound",
         FAIL,
         "; ".join(
-            f"eps={e:g}: "
-            + (f"T_measured {tm:.0f} > T_{reading} {td:.3g}" if tm >= 0 else f"not reached within T_{reading} = {td:.3g}")
+            f"eps={e:g}: " + (f"T_measured {tm:.0f} > {label} {td:.3g}" if tm >= 0 else f"not reached within {label} = {td:.3g}")
             for e, tm, td in unsound
         ),
     )
