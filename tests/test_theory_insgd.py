@@ -94,7 +94,7 @@ def test_theorem2_derived_T_by_hand():
     assert p.T_derived == 42_025_000_000 and p.T == 4 * 42_025_000_000
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(
     L0=st.floats(0.01, 100),
     L1=st.floats(0.01, 100),

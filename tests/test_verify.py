@@ -35,7 +35,9 @@ def _by(res, kind):
     return [a for a in res.assertions if a.kind == kind]
 
 
-@pytest.mark.parametrize("beta", [0.2, 0.65, "2/3", 0.7, 0.9])
+@pytest.mark.parametrize(
+    "beta", [0.2, pytest.param(0.65, marks=pytest.mark.slow), "2/3", pytest.param(0.7, marks=pytest.mark.slow), 0.9]
+)
 def test_tight_power_family_rate_and_bound_near_and_off_the_boundary(beta):
     # f = |w|^4 with its certified constants: PL is an equality (rho = 4/3), so the rate is attained and assessed.
     # beta = 0.65 and 0.7 sit 0.0125 and 0.025 from the boundary q = 1: the interval of q decides, not a band.
