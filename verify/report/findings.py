@@ -160,7 +160,8 @@ def section(readme: str) -> str:
 def _theorem2_verdicts(rows) -> str:
     """The Theorem 2 verdicts, and why the ones outside the theorem's hypotheses are inconclusive."""
     counts = ", ".join(f"{sum(c['verdict'] == v for c in rows)} {v}" for v in (PASS, INCONCLUSIVE, FAIL))
-    out = [c["label"].split(" ")[0] for c in rows if c.get("outside")]
-    reasons = "; ".join(sorted({c["outside"] for c in rows if c.get("outside")}))
-    why = f"; inconclusive on {', '.join(out)}: {reasons}, so those runs are outside its hypotheses whatever they show"
+    out = [c["label"].split(" beta=")[0] for c in rows if c.get("outside")]
+    reasons = "; ".join(sorted({c["outside"].replace(" on this problem", "") for c in rows if c.get("outside")}))
+    where = "there" if len(out) == 1 else "on each of them"
+    why = f"; inconclusive on {', '.join(out)}: {reasons} {where}, so those runs are outside its hypotheses whatever they show"
     return f" Verdicts: {counts}{why if out else ''}."
