@@ -90,6 +90,7 @@ def test_torch_and_jax_oracles_agree_with_the_problem():
     assert abs(f - ref[0]) < 1e-12 and np.allclose(g, ref[1], rtol=1e-12, atol=0)
 
 
+@pytest.mark.slow
 def test_torch_groups_are_the_tensors():
     torch = pytest.importorskip("torch")
     from insgd.numerics.models import TorchOracle

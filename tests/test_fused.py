@@ -224,7 +224,11 @@ def _same_check(a: dict, b: dict, path=""):
 
 @pytest.mark.parametrize(
     "prob,beta,opts",
-    [(Power(p=4.0), 0.2, {}), (Cosh(), 0.5, {}), (PaperExample2(), "2/3", {"generalized": True})],
+    [
+        (Power(p=4.0), 0.2, {}),
+        (Cosh(), 0.5, {}),
+        pytest.param(PaperExample2(), "2/3", {"generalized": True}, marks=pytest.mark.slow),
+    ],
     ids=["power p=4", "cosh", "paper_example2 L1>0"],
 )
 def test_theorem1_check_is_the_same_on_both_backends(prob, beta, opts):

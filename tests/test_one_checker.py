@@ -25,7 +25,7 @@ from insgd.verify.checks.result import COMMON, Check
 from insgd.verify.verdicts import worst
 
 
-@settings(max_examples=6, deadline=None)
+@settings(max_examples=4, deadline=None)
 @given(
     p=st.sampled_from([3.0, 4.0, 6.0]),
     beta=st.fractions(min_value=0, max_value=1, max_denominator=12),
