@@ -155,6 +155,16 @@ class Theorem:
         }
 
 
+def unstated_conditions(a: Theorem, b: Theorem) -> list:
+    """The conditions of b that a does not state, compared as relations, else as words (in b's order)."""
+
+    def key(c):
+        return sp.srepr(c.relation) if c.relation is not None else c.text
+
+    stated = {key(c) for c in a.conditions}
+    return [c for c in b.conditions if key(c) not in stated]
+
+
 def differences(a: Theorem, b: Theorem) -> list:
     """What separates two readings of one result, computed field by field: step sizes, parameters, probability,
     and the conditions that one states and the other does not (compared as relations, else as words)."""
@@ -167,18 +177,11 @@ def differences(a: Theorem, b: Theorem) -> list:
             out.append(f"{k}: {a.reading} {sp.sstr(x)}; {b.reading} {sp.sstr(y)}")
     if sp.simplify(a.probability - b.probability) != 0:
         out.append(f"probability of the promise: {a.reading} {sp.sstr(a.probability)}; {b.reading} {sp.sstr(b.probability)}")
-
-    def keyed(t):
-        return {(sp.srepr(c.relation) if c.relation is not None else c.text): c for c in t.conditions}
-
-    ka, kb = keyed(a), keyed(b)
-    for key, c in kb.items():  # in the order the records list them (deterministic output)
-        if key not in ka:
-            out.append(
-                f"condition needed by the {b.reading} reading, not stated in the {a.reading} one: {c.text}"
-                + (f" ({c.where})" if c.where else "")
-            )
-    for key, c in ka.items():
-        if key not in kb:
-            out.append(f"condition of the {a.reading} reading that the {b.reading} one does not need: {c.text}")
+    for c in unstated_conditions(a, b):  # in the order the records list them (deterministic output)
+        out.append(
+            f"condition needed by the {b.reading} reading, not stated in the {a.reading} one: {c.text}"
+            + (f" ({c.where})" if c.where else "")
+        )
+    for c in unstated_conditions(b, a):
+        out.append(f"condition of the {a.reading} reading that the {b.reading} one does not need: {c.text}")
     return out

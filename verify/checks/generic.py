@@ -168,8 +168,7 @@ def check_theorem(
     check.raw["trajectory"] = bound_run["trajectory"]
     if len(grid) > 1 or rate:
         hits = t_grid(inst, grid, backend)
-        claimed = theorem.cases[inst.regime][0].kind in ("exact", ">=")
-        check.assertions.append(R.t_grid_assertion(R.T_label(theorem, claimed), hits))
+        check.assertions.append(R.t_grid_assertion(R.T_label(theorem, hits["claimed"]), hits))
         details["t_grid"] = hits
     if rate:
         half_run = lambda g, n: halved(inst, g, n, backend)  # noqa: E731
@@ -199,7 +198,6 @@ def _bound_check(inst: Instance, eps, backend, check) -> dict:
             f"; also not refuted from {len(runs) - 1} other start(s) along the Hessian's extreme eigendirections at the "
             "minimizer (same distance)"
         )
-    check.details.update({k: v for k, v in res.items() if k not in ("verdict", "evidence", "witness_run")})
     _assert(check, "bound at every iterate", res, inst.theorem)
     return runs[0]  # the run from w0: the rate step measures on it
 
@@ -231,18 +229,16 @@ def _unproved(inst, eps, res):
     """A printed statement whose own proof (the derived reading of the registry's pair) needs a condition that fails
     at these constants: its pass is withheld (inconclusive, the condition named); a fail stands (the printed
     statement does not state the condition)."""
+    from insgd.theory.records import unstated_conditions
     from insgd.theory.theorems import PAIRS, REGISTRY
 
     derived = next((REGISTRY[b] for a, b in PAIRS if a == inst.theorem.key), None)
     if derived is None or res["verdict"] != PASS:
         return res
-    stated = {sp.srepr(c.relation) for c in inst.theorem.conditions if c.relation is not None}
     failing = [
         c.text
-        for c in derived.conditions
-        if c.relation is not None
-        and sp.srepr(c.relation) not in stated
-        and resolve(derived, c.relation, inst.at(eps)) == sp.false
+        for c in unstated_conditions(inst.theorem, derived)
+        if c.relation is not None and resolve(derived, c.relation, inst.at(eps)) == sp.false
     ]
     if failing:
         res.update(

@@ -70,8 +70,13 @@ def _values(theorem, values) -> dict:
     missing = [k for k in free if k not in values]
     if missing:
         raise InputError(f"theorem {theorem.key} needs a value for {', '.join(missing)} (values={{'{missing[0]}': ...}})")
-    # text and ints as they spell, floats as the simplest rational within their precision (theory/numbers.exact)
-    return {free[k]: exact(v) if isinstance(v, float) else parse_number(k, v) for k, v in values.items()}
+    return {free[k]: _typed(k, v) for k, v in values.items()}
+
+
+def _typed(name, v):
+    """A value the caller typed: text and ints as they spell, floats as the simplest rational within their precision
+    (theory/numbers.exact); InputError names it."""
+    return exact(v) if isinstance(v, float) else parse_number(name, v)
 
 
 def _given_constants(theorem, constants) -> dict:
@@ -85,7 +90,7 @@ def _given_constants(theorem, constants) -> dict:
     missing = [k for k in by_name if k not in constants]
     if missing:
         raise InputError(f"theorem {theorem.key}: given constants must name every bound constant; missing {missing[0]}")
-    return {by_name[k]: exact(v) if isinstance(v, float) else parse_number(k, v) for k, v in constants.items()}
+    return {by_name[k]: _typed(k, v) for k, v in constants.items()}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -157,7 +162,7 @@ class Instance:
     def parameter(self, name, eps=None) -> float:
         return self._real(name, self.theorem.parameters[name], eps, False)
 
-    def _lambdified(self, what, expr):
+    def _lambdified(self, expr):
         """expr as a float64 function of (t, eps, Delta_0) at these constants: the record's formula is compiled once
         per process with the constants as arguments (`compiled`), and called with their float values (a tower in eps
         is never evaluated in arbitrary precision; float64 rounding is far below FLOAT_REL)."""
@@ -167,7 +172,7 @@ class Instance:
 
     def bound(self, eps, d0):
         """B(t) of the regime at this eps and Delta_0 = d0, as a vectorized float function of t."""
-        B = self._lambdified("bound", self.theorem.bound[self.regime])
+        B = self._lambdified(self.theorem.bound[self.regime])
         e = np.nan if eps is None else float(eps)
 
         def f(t):
@@ -181,16 +186,9 @@ class Instance:
         "exact" (>= 0) and ">=" (>= 1, the smallest T the statement allows); inf when it is not a finite real; None
         for an order only ("O", "Omega"), which promises no count. Rounded exactly: in float64 when far from an
         integer, else with enough digits."""
-        if self.regime not in self.theorem.cases:
-            raise InputError(f"theorem {self.theorem.key} has no T(eps) in regime {self.regime} to check")
-        i, case = self.theorem.case(self.regime, self.at(eps))
+        case, g = self._closed_form(eps, d0)
         if case.kind not in ("exact", ">="):
             return None
-        try:
-            with np.errstate(all="ignore"):
-                g = complex(self._lambdified(f"T{i}", case.T)(0.0, float(eps), d0))
-        except (TypeError, ValueError, OverflowError, ZeroDivisionError, AttributeError, NameError):
-            g = complex("nan")
         lo = 1 if case.kind == ">=" else 0
         if not (g.imag == 0 and not math.isnan(g.real)):
             return None  # not a real number here: the record promises no count at these constants
@@ -200,18 +198,24 @@ class Instance:
             return max(lo, math.ceil(g.real))
         # near an integer: the exact expression with enough digits decides the ceiling
         expr = self.formula(case.T, eps).subs(S.Delta0, binary_value(d0))
-        return max(lo, int(sp.ceiling(sp.N(expr, 60))))
+        return max(lo, int(sp.ceiling(sp.N(expr, DIGITS))))
 
     def T_from_bound(self, eps, d0) -> float:
         """The bound's own T: the smallest integer t >= 0 with B(t) <= eps (inf when the search does not end), the
         record's T(eps) seeding the search. A run held up to it sees the whole promise."""
-        i, case = self.theorem.case(self.regime, self.at(eps))
+        return first_below(self.bound(eps, d0), eps, self._closed_form(eps, d0)[1])
+
+    def _closed_form(self, eps, d0):
+        """(case, T): the regime's case at eps and its T(eps) at Delta_0 = d0 in float64 (complex nan when it is not a
+        number there)."""
+        if self.regime not in self.theorem.cases:
+            raise InputError(f"theorem {self.theorem.key} has no T(eps) in regime {self.regime} to check")
+        case = self.theorem.case(self.regime, self.at(eps))[1]
         try:
             with np.errstate(all="ignore"):
-                guess = complex(self._lambdified(f"T{i}", case.T)(0.0, float(eps), d0))
+                return case, complex(self._lambdified(case.T)(0.0, float(eps), d0))
         except (TypeError, ValueError, OverflowError, ZeroDivisionError, AttributeError, NameError):
-            guess = complex("nan")
-        return first_below(self.bound(eps, d0), eps, guess)
+            return case, complex("nan")
 
     def order(self):
         """(e, log_factor): T(eps) = Theta(eps^-e log(1/eps)^k) as eps -> 0 at these constants (instance.order_of)."""

@@ -115,6 +115,7 @@ def t_grid(inst: Instance, grid, backend) -> dict:
         "T_measured": T.tolist(),
         "T_bound": T_bound.tolist(),
         "iters": iters,
+        "claimed": all(c is not None for c in claims),  # the record's counts held (else the bound's own T)
         "capped": bool(iters < np.max(np.maximum(T_bound, own))),
         "withheld": withheld,
     }
