@@ -29,12 +29,18 @@ def _f(x, n=3):
     return "-" if x is None else f"{x:.{n}g}" if isinstance(x, float) else str(x)
 
 
+def _t2_why(c) -> str:
+    """Why a Theorem 2 row is not a plain verdict: outside the theorem's hypotheses, or its proof's precondition fails."""
+    why = c.get("outside") or c.get("precondition")
+    return f" ({'outside the hypotheses: ' if c.get('outside') else ''}{why})" if why else ""
+
+
 def _t2_report(t2) -> str:
     rows = "\n".join(
         f"| {c['label']} | {_f(c['constants']['L1'])} | {c['T']} | {_f(c['gamma'])} | {c['B']} / {c['B_prime']} | "
         f"{c['hits_within_T']}/{c['seeds']} [{_f(c['fraction_ci'][0])}, {_f(c['fraction_ci'][1])}] | "
         f"{_f(c['T_hit_median'])} | {_f(c['looseness'])} | {_f(c['h_threshold'])} | {_f(c['h_active_fraction'], 2)} | "
-        f"{c['verdict']} |"
+        f"{c['verdict']}{_t2_why(c)} |"
         for c in t2["checks"]
     )
     lem = "\n".join(
@@ -64,7 +70,7 @@ threshold shown: with L1 = 0 (the quadratics; L1 is floored at 1e-9) and Theorem
 gradient the runs meet, so there the normalization cannot act and the check is one of minibatch SGD. A pass is "not
 refuted on these seeds", a statistical statement. A run whose constants come from another form of Assumption 1 than
 eq. (2), the literal form the theorem states (where that form is not certified), is outside the theorem's hypotheses:
-its verdict is inconclusive whatever it shows (the fraction within T is kept; the reason is in the JSON's `outside`).
+its verdict is inconclusive whatever it shows (the fraction within T is kept; the reason is in the verdict column).
 
 | case | L1 | T | gamma | B / B' | within T | median T_hit | looseness | h_t > 1 needs norm > | h_t > 1 | verdict |
 |---|---|---|---|---|---|---|---|---|---|---|
